@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Builds the images the local cluster runs, with no registry: a Debian trixie base made by
+# debootstrap, the pod sandbox (pause) image, CoreDNS, and any of the project's Dockerfiles.
+# Each image is kept as a docker-archive tar in $SLURMKUBE_CACHE/images, keyed by its inputs.
+#
+#   images.sh base                      Debian trixie minbase            -> slurmkube.local/debian:trixie
+#   images.sh pause                     catatonit -P                     -> slurmkube.local/pause:<version>
+#   images.sh coredns                   the CoreDNS built by build-tools -> slurmkube.local/coredns:<version>
+#   images.sh build DIR NAME:TAG        docker build of DIR (FROM slurmkube.local/debian:trixie)
+#   images.sh load TAR...               import archives into the local cluster's containerd
+# Every command but `load` prints the path of the archive it produced.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+require_root "images.sh"
+
+IMAGES=$SLURMKUBE_CACHE/images
+REGISTRY=slurmkube.local
+BASE_TAG=$REGISTRY/debian:trixie
+PAUSE_VERSION=catatonit-1
+mkdir -p "$IMAGES"
+
+# The Debian mirror this machine's apt already uses, so that debootstrap needs no configuration.
+debian_mirror() {
+  local uri
+  uri=$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | grep -v security | head -n1)
+  [ -n "$uri" ] || uri=$(awk '$1=="deb" && $3 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null)
+  [ -n "$uri" ] || die "cannot find a Debian mirror in the apt sources; set DEBIAN_MIRROR"
+  echo "${DEBIAN_MIRROR:-$uri}"
+}
+
+# pack_rootfs ROOTFS NAME:TAG OUT.tar [umoci config flags...]: a one-layer image from a directory.
+pack_rootfs() {
+  local rootfs=$1 ref=$2 out=$3; shift 3
+  local work; work=$(mktemp -d "$IMAGES/.pack.XXXXXX")
+  tar -C "$rootfs" --numeric-owner -cf "$work/layer.tar" .
+  umoci init --layout "$work/oci"
+  umoci new --image "$work/oci:img"
+  umoci raw add-layer --image "$work/oci:img" "$work/layer.tar"
+  umoci config --image "$work/oci:img" --os linux --architecture amd64 \
+    --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
+  rm -f "$out.tmp"
+  skopeo copy --quiet "oci:$work/oci:img" "docker-archive:$out.tmp:$ref"
+  mv "$out.tmp" "$out"
+  rm -rf "$work"
+}
+
+build_base() {
+  local out=$IMAGES/debian-trixie.tar
+  if [ ! -s "$out" ]; then
+    log "building the Debian trixie base image with debootstrap"
+    local root; root=$(mktemp -d "$IMAGES/.rootfs.XXXXXX")
+    debootstrap --variant=minbase trixie "$root" "$(debian_mirror)" >"$IMAGES/debootstrap.log" 2>&1 \
+      || die "debootstrap failed; see $IMAGES/debootstrap.log"
+    rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+    pack_rootfs "$root" "$BASE_TAG" "$out" --config.cmd /bin/bash
+    rm -rf "$root"
+  fi
+  echo "$out"
+}
+
+build_pause() {
+  local out=$IMAGES/pause-$PAUSE_VERSION.tar
+  if [ ! -s "$out" ]; then
+    log "building the pod sandbox image (catatonit in pause mode)"
+    local work; work=$(mktemp -d "$IMAGES/.pause.XXXXXX")
+    (cd "$work" && apt-get download catatonit >/dev/null 2>&1) || die "cannot download the catatonit package"
+    dpkg-deb -x "$work"/catatonit_*.deb "$work/pkg"
+    mkdir -p "$work/rootfs" && cp "$work/pkg/usr/bin/catatonit" "$work/rootfs/pause"
+    pack_rootfs "$work/rootfs" "$REGISTRY/pause:$PAUSE_VERSION" "$out" \
+      --config.entrypoint /pause --config.entrypoint -P --config.user 65535:65535
+    rm -rf "$work"
+  fi
+  echo "$out"
+}
+
+build_coredns() {
+  local out=$IMAGES/coredns-$COREDNS_VERSION.tar
+  if [ ! -s "$out" ]; then
+    log "building the CoreDNS image"
+    local bin=$SLURMKUBE_CACHE/bin/coredns-$COREDNS_VERSION/coredns
+    [ -x "$bin" ] || die "CoreDNS is not built yet: run e2e/substrate/build-tools.sh"
+    local work; work=$(mktemp -d "$IMAGES/.coredns.XXXXXX")
+    mkdir -p "$work/rootfs/etc/coredns" && cp "$bin" "$work/rootfs/coredns"
+    pack_rootfs "$work/rootfs" "$REGISTRY/coredns:$COREDNS_VERSION" "$out" \
+      --config.entrypoint /coredns --config.user 65532:65532
+    rm -rf "$work"
+  fi
+  echo "$out"
+}
+
+# A dockerd of our own, started for the build and stopped after it: no bridge and no iptables
+# rules, so it leaves nothing behind in the host's network; builds use the host network.
+DOCKER_ROOT=$SLURMKUBE_CACHE/docker
+DOCKER_SOCK=/run/slurmkube-docker.sock
+start_dockerd() {
+  if docker -H "unix://$DOCKER_SOCK" version >/dev/null 2>&1; then return; fi
+  mkdir -p "$DOCKER_ROOT"
+  log "starting a dockerd for image builds (data in $DOCKER_ROOT)"
+  setsid dockerd --host "unix://$DOCKER_SOCK" --data-root "$DOCKER_ROOT" --exec-root /run/slurmkube-docker \
+    --pidfile /run/slurmkube-docker.pid --bridge none --iptables=false --ip-masq=false \
+    --storage-driver overlay2 >"$SLURMKUBE_CACHE/dockerd.log" 2>&1 < /dev/null &
+  for _ in $(seq 60); do
+    docker -H "unix://$DOCKER_SOCK" version >/dev/null 2>&1 && return
+    sleep 1
+  done
+  die "dockerd did not start; see $SLURMKUBE_CACHE/dockerd.log"
+}
+stop_dockerd() {
+  [ -f /run/slurmkube-docker.pid ] || return 0
+  kill "$(cat /run/slurmkube-docker.pid)" 2>/dev/null || true
+  for _ in $(seq 30); do [ -f /run/slurmkube-docker.pid ] || break; sleep 1; done
+}
+
+# build DIR NAME:TAG: rebuilt only when the files of DIR or the base image change.
+build_dockerfile() {
+  local dir=$1 ref=$2
+  [ -f "$dir/Dockerfile" ] || die "no Dockerfile in $dir"
+  local base; base=$(build_base)
+  local key; key=$( (cd "$dir" && find . -type f -print0 | sort -z | xargs -0 sha256sum; sha256sum "$base") | sha256sum | cut -c1-16)
+  local out=$IMAGES/$(echo "$ref" | tr '/:' '__')-$key.tar
+  if [ ! -s "$out" ]; then
+    start_dockerd
+    trap stop_dockerd EXIT
+    local d="docker -H unix://$DOCKER_SOCK"
+    $d image inspect "$BASE_TAG" >/dev/null 2>&1 || $d load -q -i "$base" >/dev/null
+    log "building $ref from $dir"
+    DOCKER_BUILDKIT=0 $d build -q --network host -t "$ref" "$dir" >/dev/null
+    $d save -o "$out.tmp" "$ref" && mv "$out.tmp" "$out"
+  fi
+  echo "$out"
+}
+
+load_into_cluster() {
+  local sock=$SLURMKUBE_STATE/containerd/containerd.sock
+  [ -S "$sock" ] || die "the local cluster is not running (no $sock): run e2e/substrate/cluster.sh up"
+  for tar in "$@"; do
+    ctr --address "$sock" -n k8s.io images import --no-unpack=false "$tar" >/dev/null
+  done
+}
+
+case "${1:-}" in
+  base) build_base ;;
+  pause) build_pause ;;
+  coredns) build_coredns ;;
+  build) shift; [ $# -eq 2 ] || die "usage: images.sh build DIR NAME:TAG"; build_dockerfile "$@" ;;
+  load) shift; load_into_cluster "$@" ;;
+  *) die "usage: images.sh base|pause|coredns|build DIR NAME:TAG|load TAR..." ;;
+esac
