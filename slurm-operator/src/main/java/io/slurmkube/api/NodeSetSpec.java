@@ -1,0 +1,34 @@
+package io.slurmkube.api;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/** A node set entry of a SlurmCluster: a group of identical slurmd pods registering as Slurm dynamic nodes. */
+@ValidationRule(value = "!has(self.maxReplicas) || !has(self.minReplicas) || self.minReplicas <= self.maxReplicas",
+    message = "minReplicas is greater than maxReplicas; lower minReplicas or raise maxReplicas",
+    fieldPath = ".minReplicas")
+@ValidationRule(value = "!has(self.maxReplicas) || !has(self.replicas) || self.replicas <= self.maxReplicas",
+    message = "replicas is greater than maxReplicas; lower replicas or raise maxReplicas",
+    fieldPath = ".replicas")
+public class NodeSetSpec extends NodeShape {
+  @Required
+  @Size(min = 1, max = Names.MAX_LENGTH)
+  @ValidationRule(value = "self.matches('" + Names.SLURM_NAME + "')",
+      message = "is not a valid node set name: use lower-case letters, digits and '-', starting with a letter and not ending with '-' (for example gpu-a100)")
+  @JsonPropertyDescription("Node set name; also the Slurm feature and node name prefix. Lower-case letters, digits and '-', starting with a letter.")
+  public String name;
+
+  @Min(0)
+  @Max(1000)
+  @JsonPropertyDescription("Number of slurmd pods to start with. Once the NodeSet exists, its own spec.replicas (moved by the autoscaler, HPA or kubectl scale) is the live count.")
+  public Integer replicas;
+
+  /** Replicas to create when the spec gives none: the lower autoscaling bound. */
+  public int initialReplicas() {
+    return replicas != null ? replicas : minReplicas == null ? 0 : minReplicas;
+  }
+}

@@ -1,0 +1,62 @@
+package io.slurmkube.api;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.ArrayList;
+import java.util.List;
+
+@ValidationRule(value = "!has(self.nodeSets) || self.nodeSets.all(n, self.nodeSets.exists_one(m, m.name == n.name))",
+    message = "spec.nodeSets: two node sets have the same name; give each node set a unique name",
+    fieldPath = ".nodeSets")
+@ValidationRule(value = "!has(self.partitions) || self.partitions.all(p, self.partitions.exists_one(q, q.name == p.name))",
+    message = "spec.partitions: two partitions have the same name; give each partition a unique name",
+    fieldPath = ".partitions")
+@ValidationRule(value = "!has(self.partitions) || self.partitions.all(p, !has(p.nodeSets) || p.nodeSets.all(s, has(self.nodeSets) && self.nodeSets.exists(n, n.name == s)))",
+    message = "spec.partitions[].nodeSets names a node set that is not in spec.nodeSets; add the node set or correct the name",
+    fieldPath = ".partitions")
+@ValidationRule(value = "!has(self.partitions) || self.partitions.filter(p, has(p.default) && p.default).size() <= 1",
+    message = "spec.partitions: more than one partition has default: true; mark only one partition as the default",
+    fieldPath = ".partitions")
+public class SlurmClusterSpec {
+
+  @Required
+  @Pattern("^\\S+$")
+  @JsonPropertyDescription("Image for slurmctld, slurmdbd and slurmrestd (one image, several roles), e.g. slurmkube.local/slurmctld:24.11.")
+  public String image;
+
+  @Required
+  @Pattern("^\\S+$")
+  @JsonPropertyDescription("Image for slurmd node pods and login pods, e.g. slurmkube.local/slurmd:24.11.")
+  public String nodeImage;
+
+  @Default("IfNotPresent")
+  @Pattern("^(Always|IfNotPresent|Never)$")
+  @JsonPropertyDescription("Pull policy for both images: Always, IfNotPresent or Never.")
+  public String imagePullPolicy = "IfNotPresent";
+
+  @JsonPropertyDescription("Name of an existing Secret whose key 'slurm.key' is the Slurm auth key. When empty the operator generates one, once.")
+  public String authKeySecretName;
+
+  @JsonPropertyDescription("Name of an existing Secret whose key 'jwt_hs256.key' signs slurmrestd tokens. When empty the operator generates one, once.")
+  public String jwtKeySecretName;
+
+  public ControllerSpec controller = new ControllerSpec();
+
+  public AccountingSpec accounting = new AccountingSpec();
+
+  public RestApiSpec restApi = new RestApiSpec();
+
+  public LoginSpec login = new LoginSpec();
+
+  @Size(max = 32)
+  @JsonPropertyDescription("Slurm partitions. Each names the node sets whose nodes it holds.")
+  public List<PartitionSpec> partitions = new ArrayList<>();
+
+  @Size(max = 32)
+  @JsonPropertyDescription("Groups of identical slurmd pods, each registering as Slurm dynamic nodes.")
+  public List<NodeSetSpec> nodeSets = new ArrayList<>();
+}

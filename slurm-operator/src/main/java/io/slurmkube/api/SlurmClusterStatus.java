@@ -1,0 +1,40 @@
+package io.slurmkube.api;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+
+public class SlurmClusterStatus {
+  public Long observedGeneration;
+  /** Ready, Progressing and Degraded, with reasons a person can act on. */
+  public List<Condition> conditions = new ArrayList<>();
+  /** Readiness of each component: controller, accounting, database, restapi, login. */
+  public List<ComponentStatus> components = new ArrayList<>();
+  public List<NodeSetSummary> nodeSets = new ArrayList<>();
+  public Integer readyNodes;
+  public Integer desiredNodes;
+  public Integer pendingJobs;
+
+  public static class ComponentStatus {
+    public String name;
+    public boolean ready;
+    public String message;
+
+    public ComponentStatus() {}
+
+    public ComponentStatus(String name, boolean ready, String message) {
+      this.name = name;
+      this.ready = ready;
+      this.message = message;
+    }
+  }
+
+  public static class NodeSetSummary {
+    public String name;
+    public int desired;
+    public int ready;
+    public int idle;
+    public int allocated;
+    public int draining;
+  }
+}

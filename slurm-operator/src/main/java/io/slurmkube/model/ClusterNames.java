@@ -1,0 +1,30 @@
+package io.slurmkube.model;
+
+/**
+ * Names of the Kubernetes objects that make up one SlurmCluster, and the DNS names the Slurm
+ * daemons use to find each other. One place, so that builders and slurm.conf agree.
+ */
+public record ClusterNames(String cluster, String namespace) {
+
+  public String controller() { return cluster + "-controller"; }
+  /** The controller runs as pod 0 of its StatefulSet behind a headless Service of the same name. */
+  public String controllerPod() { return controller() + "-0"; }
+  public String controllerHost() { return controllerPod() + "." + controller() + "." + namespace + ".svc.cluster.local"; }
+  public String accounting() { return cluster + "-accounting"; }
+  public String accountingHost() { return accounting() + "." + namespace + ".svc.cluster.local"; }
+  public String database() { return cluster + "-db"; }
+  public String databaseHost() { return database() + "-0." + database() + "." + namespace + ".svc.cluster.local"; }
+  public String restApi() { return cluster + "-restapi"; }
+  public String restApiUrl() { return "http://" + restApi() + "." + namespace + ".svc.cluster.local:6820"; }
+  public String login() { return cluster + "-login"; }
+  public String config() { return cluster + "-config"; }
+  public String authKeySecret() { return cluster + "-auth-key"; }
+  public String jwtKeySecret() { return cluster + "-jwt-key"; }
+  public String databaseSecret() { return cluster + "-db-password"; }
+  public String nodeSet(String nodeSetName) { return cluster + "-" + nodeSetName; }
+
+  /** Where the daemons reach each other: Kubernetes DNS here, container names in the image tests. */
+  public SlurmHosts slurmHosts() {
+    return new SlurmHosts(controllerPod(), controllerHost(), accountingHost());
+  }
+}
