@@ -188,7 +188,8 @@ start_control_plane() {
     --use-service-account-credentials=true \
     --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key" \
     --service-cluster-ip-range "$SERVICE_CIDR" --cluster-cidr "$POD_CIDR" --allocate-node-cidrs=false \
-    --controllers '*,bootstrapsigner,tokencleaner'
+    --controllers '*,bootstrapsigner,tokencleaner' \
+    --enable-hostpath-provisioner=true
   start kube-scheduler "$ALL_BIN/kube-scheduler" \
     --kubeconfig "$S/scheduler.kubeconfig" \
     --authentication-kubeconfig "$S/scheduler.kubeconfig" \
@@ -297,6 +298,21 @@ EOF
   start kube-proxy "$ALL_BIN/kube-proxy" --config "$S/kube-proxy-config.yaml"
 }
 
+# A default StorageClass backed by the controller-manager's single-node hostPath provisioner, so
+# that PersistentVolumeClaims (slurmctld state, the accounting database) bind as on a real cluster.
+deploy_storage() {
+  kubectl apply -f - >/dev/null <<EOF
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: local-hostpath
+  annotations: {storageclass.kubernetes.io/is-default-class: "true"}
+provisioner: kubernetes.io/host-path
+reclaimPolicy: Delete
+volumeBindingMode: Immediate
+EOF
+}
+
 deploy_coredns() {
   sed -e "s/@DNS_SERVICE_IP@/$DNS_SERVICE_IP/g" -e "s/@COREDNS_VERSION@/$COREDNS_VERSION/g" \
     "$SUBSTRATE_DIR/coredns.yaml" | kubectl apply -f - >/dev/null
@@ -330,6 +346,7 @@ up() {
   wait_for "node $NODE_NAME" 120 kubectl get node "$NODE_NAME"
   kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout=120s >/dev/null \
     || die "node $NODE_NAME did not become Ready; see $LOGS/kubelet.log"
+  deploy_storage
   deploy_coredns
   kubectl -n kube-system rollout status deployment/coredns --timeout=180s >/dev/null \
     || die "CoreDNS did not become ready; kubectl -n kube-system describe pods -l k8s-app=kube-dns"
@@ -405,6 +422,8 @@ down() {
   remove_mounts
   remove_cgroups
   restore_sysctls
+  # Where the hostPath provisioner puts volumes (a fixed path of the controller-manager's).
+  rm -rf /tmp/hostpath-provisioner
   rm -rf "$S"
   log "local cluster removed"
 }

@@ -35,6 +35,10 @@ public abstract class NodeShape {
   @JsonPropertyDescription("CPUs each slurmd pod requests from Kubernetes and reports to Slurm.")
   public Integer cpus = 1;
 
+  @Pattern("^[0-9]+(\\.[0-9]+)?m?$")
+  @JsonPropertyDescription("CPU each pod requests from Kubernetes (a quantity such as 500m); defaults to cpus. Lower it to pack more nodes than cores, as on a test machine.")
+  public String cpuRequest;
+
   @Default("1024")
   @Min(64)
   @JsonPropertyDescription("Memory (MiB) each slurmd pod requests and reports to Slurm as RealMemory.")

@@ -22,6 +22,9 @@ public record ClusterNames(String cluster, String namespace) {
   public String jwtKeySecret() { return cluster + "-jwt-key"; }
   public String databaseSecret() { return cluster + "-db-password"; }
   public String nodeSet(String nodeSetName) { return cluster + "-" + nodeSetName; }
+  /** Headless Service that gives every slurmd pod a DNS name equal to its Slurm node name. */
+  public String nodes() { return cluster + "-nodes"; }
+  public String controllerAddress() { return controllerHost() + ":" + SlurmConfig.SLURMCTLD_PORT; }
 
   /** Where the daemons reach each other: Kubernetes DNS here, container names in the image tests. */
   public SlurmHosts slurmHosts() {

@@ -1,0 +1,122 @@
+package io.slurmkube;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.slurmkube.reconcile.EventRecorder;
+import io.slurmkube.reconcile.NodeSetReconciler;
+import io.slurmkube.reconcile.ScaleDown;
+import io.slurmkube.reconcile.SlurmClusterReconciler;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator program. Settings come from the environment (the Helm chart sets them):
+ * WATCH_NAMESPACES (comma-separated; empty watches all), LEADER_ELECTION (true/false),
+ * POD_NAMESPACE (where the leader lease lives), HTTP_PORT (health and metrics, default 8080).
+ */
+public final class SlurmkubeOperator {
+  private static final Logger LOG = LoggerFactory.getLogger(SlurmkubeOperator.class);
+
+  private final KubernetesClient client;
+  private final Operator operator;
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+  public SlurmkubeOperator(KubernetesClient client, Set<String> namespaces, boolean leaderElection, String leaseNamespace) {
+    this.client = client;
+    new JvmMemoryMetrics().bindTo(registry);
+    this.operator = new Operator(o -> {
+      o.withKubernetesClient(client)
+          .withCloseClientOnStop(false)
+          .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry));
+      if (leaderElection) {
+        o.withLeaderElectionConfiguration(new LeaderElectionConfiguration("slurmkube-operator", leaseNamespace, null));
+      }
+    });
+    var events = new EventRecorder(client);
+    operator.register(new SlurmClusterReconciler(client, events), c -> {
+      if (!namespaces.isEmpty()) {
+        c.settingNamespaces(namespaces);
+      }
+    });
+    operator.register(new NodeSetReconciler(client, events, ScaleDown.WITHOUT_SLURM), c -> {
+      if (!namespaces.isEmpty()) {
+        c.settingNamespaces(namespaces);
+      }
+    });
+  }
+
+  public void start() {
+    operator.start();
+  }
+
+  public void stop() {
+    operator.stop();
+  }
+
+  public boolean isHealthy() {
+    return operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy();
+  }
+
+  /** /healthz and /readyz for the kubelet's probes, /metrics for Prometheus. */
+  public HttpServer serveHttp(int port) throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
+    server.createContext("/healthz", ex -> respond(ex, 200, "ok\n"));
+    server.createContext("/readyz", ex -> {
+      boolean healthy = isHealthy();
+      respond(ex, healthy ? 200 : 503, healthy ? "ok\n" : "informers not healthy: "
+          + operator.getRuntimeInfo().unhealthyEventSources() + "\n");
+    });
+    server.createContext("/metrics", ex -> respond(ex, 200, registry.scrape()));
+    server.start();
+    return server;
+  }
+
+  private static void respond(HttpExchange exchange, int code, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().add("Content-Type", "text/plain; charset=utf-8");
+    exchange.sendResponseHeaders(code, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  public static void main(String[] args) throws IOException {
+    Set<String> namespaces = Arrays.stream(env("WATCH_NAMESPACES", "").split(","))
+        .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
+    boolean leaderElection = Boolean.parseBoolean(env("LEADER_ELECTION", "true"));
+    String leaseNamespace = env("POD_NAMESPACE", "default");
+    int port = Integer.parseInt(env("HTTP_PORT", "8080"));
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    var app = new SlurmkubeOperator(client, namespaces, leaderElection, leaseNamespace);
+    var http = app.serveHttp(port);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      LOG.info("stopping operator");
+      http.stop(0);
+      app.stop();
+      client.close();
+    }));
+    LOG.info("starting operator namespaces={} leaderElection={} httpPort={}",
+        namespaces.isEmpty() ? "all" : namespaces, leaderElection, port);
+    app.start();
+  }
+
+  private static String env(String name, String fallback) {
+    String value = System.getenv(name);
+    return value == null || value.isBlank() ? fallback : value;
+  }
+}

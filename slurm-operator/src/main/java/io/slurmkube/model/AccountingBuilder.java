@@ -1,0 +1,61 @@
+package io.slurmkube.model;
+
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.slurmkube.model.Labels.Component;
+import java.util.Map;
+
+/** slurmdbd: stateless (its state is the database), so a Deployment of one behind a Service. */
+public final class AccountingBuilder {
+  private AccountingBuilder() {}
+
+  public static Service service(ClusterModel model) {
+    return new ServiceBuilder()
+        .withMetadata(Owned.meta(model.cluster(), model.names().accounting(), Labels.of(model.name(), Component.ACCOUNTING)))
+        .withNewSpec()
+          .withSelector(Labels.selector(model.name(), Component.ACCOUNTING))
+          .addNewPort().withName("slurmdbd").withPort(SlurmConfig.SLURMDBD_PORT).endPort()
+        .endSpec()
+        .build();
+  }
+
+  public static Deployment deployment(ClusterModel model) {
+    var spec = model.spec();
+    var labels = Labels.of(model.name(), Component.ACCOUNTING);
+    return new DeploymentBuilder()
+        .withMetadata(Owned.meta(model.cluster(), model.names().accounting(), labels))
+        .withNewSpec()
+          .withReplicas(1)
+          // Two slurmdbd on one database would fight over it: stop the old one first.
+          .withNewStrategy().withType("Recreate").endStrategy()
+          .withNewSelector().withMatchLabels(Labels.selector(model.name(), Component.ACCOUNTING)).endSelector()
+          .withNewTemplate()
+            .withNewMetadata()
+              .withLabels(labels)
+              .withAnnotations(Map.of(ClusterModel.CONFIG_HASH, model.accountingConfigHash()))
+            .endMetadata()
+            .withNewSpec()
+              .withEnableServiceLinks(false)
+              .addNewContainer()
+                .withName("slurmdbd")
+                .withImage(spec.image)
+                .withImagePullPolicy(spec.imagePullPolicy)
+                .withArgs("slurmdbd")
+                .addNewPort().withName("slurmdbd").withContainerPort(SlurmConfig.SLURMDBD_PORT).endPort()
+                .withNewReadinessProbe()
+                  .withNewTcpSocket().withPort(new IntOrString(SlurmConfig.SLURMDBD_PORT)).endTcpSocket()
+                  .withPeriodSeconds(2)
+                .endReadinessProbe()
+                .withResources(PodParts.requests("50m", "128Mi"))
+                .withVolumeMounts(PodParts.configMount(), PodParts.secretsMount())
+              .endContainer()
+              .withVolumes(PodParts.configVolume(model), PodParts.secretsVolume(model, true, true))
+            .endSpec()
+          .endTemplate()
+        .endSpec()
+        .build();
+  }
+}

@@ -1,0 +1,81 @@
+package io.slurmkube.model;
+
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.slurmkube.model.Labels.Component;
+import java.util.Map;
+
+/**
+ * slurmctld: a StatefulSet of one, so its pod has a stable DNS name (SlurmctldHost) and its
+ * StateSaveLocation survives restarts on a PersistentVolumeClaim.
+ */
+public final class ControllerBuilder {
+  static final String STATE_VOLUME = "state";
+
+  private ControllerBuilder() {}
+
+  public static Service service(ClusterModel model) {
+    return new ServiceBuilder()
+        .withMetadata(Owned.meta(model.cluster(), model.names().controller(), Labels.of(model.name(), Component.CONTROLLER)))
+        .withNewSpec()
+          .withClusterIP("None")
+          // slurmd pods must reach a controller that is starting, to register as soon as it listens.
+          .withPublishNotReadyAddresses(true)
+          .withSelector(Labels.selector(model.name(), Component.CONTROLLER))
+          .addNewPort().withName("slurmctld").withPort(SlurmConfig.SLURMCTLD_PORT).endPort()
+        .endSpec()
+        .build();
+  }
+
+  public static StatefulSet statefulSet(ClusterModel model) {
+    var spec = model.spec();
+    var labels = Labels.of(model.name(), Component.CONTROLLER);
+    var claim = new PersistentVolumeClaimBuilder()
+        .withNewMetadata().withName(STATE_VOLUME).withLabels(labels).endMetadata()
+        .withNewSpec()
+          .withAccessModes("ReadWriteOnce")
+          .withStorageClassName(spec.controller.storageClassName)
+          .withNewResources().addToRequests("storage", new Quantity(spec.controller.storageSize)).endResources()
+        .endSpec()
+        .build();
+    return new StatefulSetBuilder()
+        .withMetadata(Owned.meta(model.cluster(), model.names().controller(), labels))
+        .withNewSpec()
+          .withReplicas(1)
+          .withServiceName(model.names().controller())
+          .withNewSelector().withMatchLabels(Labels.selector(model.name(), Component.CONTROLLER)).endSelector()
+          .withNewTemplate()
+            .withNewMetadata()
+              .withLabels(labels)
+              .withAnnotations(Map.of(ClusterModel.CONFIG_HASH, model.controllerConfigHash()))
+            .endMetadata()
+            .withNewSpec()
+              .withDnsConfig(PodParts.slurmDns(model))
+              .withEnableServiceLinks(false)
+              .addNewContainer()
+                .withName("slurmctld")
+                .withImage(spec.image)
+                .withImagePullPolicy(spec.imagePullPolicy)
+                .withArgs("slurmctld")
+                .addNewPort().withName("slurmctld").withContainerPort(SlurmConfig.SLURMCTLD_PORT).endPort()
+                .withNewReadinessProbe()
+                  .withNewTcpSocket().withPort(new IntOrString(SlurmConfig.SLURMCTLD_PORT)).endTcpSocket()
+                  .withPeriodSeconds(2)
+                .endReadinessProbe()
+                .withResources(PodParts.requests("100m", "256Mi"))
+                .withVolumeMounts(PodParts.configMount(), PodParts.secretsMount())
+                .addNewVolumeMount().withName(STATE_VOLUME).withMountPath("/var/spool/slurmctld").endVolumeMount()
+              .endContainer()
+              .withVolumes(PodParts.configVolume(model), PodParts.secretsVolume(model, true, false))
+            .endSpec()
+          .endTemplate()
+          .withVolumeClaimTemplates(claim)
+        .endSpec()
+        .build();
+  }
+}

@@ -1,0 +1,55 @@
+package io.slurmkube.model;
+
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.slurmkube.model.Labels.Component;
+
+/** Login pods: client tools and sackd (configless), and sshd when keys are given. */
+public final class LoginBuilder {
+  private LoginBuilder() {}
+
+  public static Service service(ClusterModel model) {
+    return new ServiceBuilder()
+        .withMetadata(Owned.meta(model.cluster(), model.names().login(), Labels.of(model.name(), Component.LOGIN)))
+        .withNewSpec()
+          .withSelector(Labels.selector(model.name(), Component.LOGIN))
+          .addNewPort().withName("ssh").withPort(22).endPort()
+        .endSpec()
+        .build();
+  }
+
+  public static Deployment deployment(ClusterModel model) {
+    var spec = model.spec();
+    var labels = Labels.of(model.name(), Component.LOGIN);
+    String keys = String.join("\n", spec.login.sshAuthorizedKeys);
+    return new DeploymentBuilder()
+        .withMetadata(Owned.meta(model.cluster(), model.names().login(), labels))
+        .withNewSpec()
+          .withReplicas(spec.login.replicas)
+          .withNewSelector().withMatchLabels(Labels.selector(model.name(), Component.LOGIN)).endSelector()
+          .withNewTemplate()
+            .withNewMetadata().withLabels(labels).endMetadata()
+            .withNewSpec()
+              .withDnsConfig(PodParts.slurmDns(model))
+              .withEnableServiceLinks(false)
+              .addNewContainer()
+                .withName("login")
+                .withImage(spec.nodeImage)
+                .withImagePullPolicy(spec.imagePullPolicy)
+                .withArgs("login")
+                .withEnv(PodParts.env(
+                    "SLURM_CONF_SERVER", model.names().controllerAddress(),
+                    "SSH_AUTHORIZED_KEYS", keys))
+                .addNewPort().withName("ssh").withContainerPort(22).endPort()
+                .withResources(PodParts.requests("50m", "64Mi"))
+                .withVolumeMounts(PodParts.secretsMount())
+              .endContainer()
+              .withVolumes(PodParts.secretsVolume(model, false, false))
+            .endSpec()
+          .endTemplate()
+        .endSpec()
+        .build();
+  }
+}

@@ -1,0 +1,86 @@
+package io.slurmkube.model;
+
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.KeyToPath;
+import io.fabric8.kubernetes.api.model.PodDNSConfig;
+import io.fabric8.kubernetes.api.model.PodDNSConfigBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Pieces shared by the pods of a cluster: mounted configuration and keys, DNS, resources. */
+final class PodParts {
+  static final String CONFIG_VOLUME = "slurm-config";
+  static final String SECRETS_VOLUME = "slurm-secrets";
+
+  private PodParts() {}
+
+  static Volume configVolume(ClusterModel model) {
+    return new VolumeBuilder().withName(CONFIG_VOLUME)
+        .withNewConfigMap().withName(model.names().config()).endConfigMap()
+        .build();
+  }
+
+  static VolumeMount configMount() {
+    return new VolumeMountBuilder().withName(CONFIG_VOLUME).withMountPath(ClusterModel.CONFIG_MOUNT).withReadOnly(true).build();
+  }
+
+  /** One volume with the keys a daemon needs, each from the Secret that holds it. */
+  static Volume secretsVolume(ClusterModel model, boolean jwtKey, boolean databasePassword) {
+    var projected = new VolumeBuilder().withName(SECRETS_VOLUME).withNewProjected().withDefaultMode(0400);
+    projected.addNewSource().withNewSecret().withName(model.authKeySecretName())
+        .withItems(item(KeySecrets.AUTH_KEY)).endSecret().endSource();
+    if (jwtKey) {
+      projected.addNewSource().withNewSecret().withName(model.jwtKeySecretName())
+          .withItems(item(KeySecrets.JWT_KEY)).endSecret().endSource();
+    }
+    if (databasePassword) {
+      var external = model.spec().accounting.external;
+      String secret = external != null ? external.passwordSecretRef.name : model.names().databaseSecret();
+      String key = external != null ? external.passwordSecretRef.key : KeySecrets.DB_PASSWORD;
+      projected.addNewSource().withNewSecret().withName(secret)
+          .withItems(new KeyToPath(key, null, KeySecrets.DB_PASSWORD)).endSecret().endSource();
+    }
+    return projected.endProjected().build();
+  }
+
+  static VolumeMount secretsMount() {
+    return new VolumeMountBuilder().withName(SECRETS_VOLUME).withMountPath(ClusterModel.SECRETS_MOUNT).withReadOnly(true).build();
+  }
+
+  private static KeyToPath item(String key) {
+    return new KeyToPath(key, null, key);
+  }
+
+  /**
+   * Slurm daemons call each other by short node names; this search domain makes a node pod's
+   * name resolve through the headless Service of the cluster's nodes.
+   */
+  static PodDNSConfig slurmDns(ClusterModel model) {
+    return new PodDNSConfigBuilder()
+        .withSearches(model.names().nodes() + "." + model.namespace() + ".svc.cluster.local")
+        .build();
+  }
+
+  static ResourceRequirements requests(String cpu, String memory) {
+    return new ResourceRequirementsBuilder()
+        .addToRequests("cpu", new Quantity(cpu))
+        .addToRequests("memory", new Quantity(memory))
+        .build();
+  }
+
+  static List<EnvVar> env(String... namesAndValues) {
+    List<EnvVar> env = new ArrayList<>();
+    for (int i = 0; i < namesAndValues.length; i += 2) {
+      env.add(new EnvVarBuilder().withName(namesAndValues[i]).withValue(namesAndValues[i + 1]).build());
+    }
+    return env;
+  }
+}

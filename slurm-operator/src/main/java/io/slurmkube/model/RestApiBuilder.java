@@ -1,0 +1,58 @@
+package io.slurmkube.model;
+
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.slurmkube.model.Labels.Component;
+
+/** slurmrestd, through which the operator reads the queue and manages nodes. Never root. */
+public final class RestApiBuilder {
+  public static final int PORT = 6820;
+
+  private RestApiBuilder() {}
+
+  public static Service service(ClusterModel model) {
+    return new ServiceBuilder()
+        .withMetadata(Owned.meta(model.cluster(), model.names().restApi(), Labels.of(model.name(), Component.REST_API)))
+        .withNewSpec()
+          .withSelector(Labels.selector(model.name(), Component.REST_API))
+          .addNewPort().withName("http").withPort(PORT).endPort()
+        .endSpec()
+        .build();
+  }
+
+  public static Deployment deployment(ClusterModel model) {
+    var spec = model.spec();
+    var labels = Labels.of(model.name(), Component.REST_API);
+    return new DeploymentBuilder()
+        .withMetadata(Owned.meta(model.cluster(), model.names().restApi(), labels))
+        .withNewSpec()
+          .withReplicas(1)
+          .withNewSelector().withMatchLabels(Labels.selector(model.name(), Component.REST_API)).endSelector()
+          .withNewTemplate()
+            .withNewMetadata().withLabels(labels).endMetadata()
+            .withNewSpec()
+              .withDnsConfig(PodParts.slurmDns(model))
+              .withEnableServiceLinks(false)
+              .addNewContainer()
+                .withName("slurmrestd")
+                .withImage(spec.image)
+                .withImagePullPolicy(spec.imagePullPolicy)
+                .withArgs("slurmrestd")
+                .addNewPort().withName("http").withContainerPort(PORT).endPort()
+                .withNewReadinessProbe()
+                  .withNewTcpSocket().withPort(new IntOrString(PORT)).endTcpSocket()
+                  .withPeriodSeconds(2)
+                .endReadinessProbe()
+                .withResources(PodParts.requests("50m", "128Mi"))
+                .withVolumeMounts(PodParts.configMount(), PodParts.secretsMount())
+              .endContainer()
+              .withVolumes(PodParts.configVolume(model), PodParts.secretsVolume(model, false, false))
+            .endSpec()
+          .endTemplate()
+        .endSpec()
+        .build();
+  }
+}

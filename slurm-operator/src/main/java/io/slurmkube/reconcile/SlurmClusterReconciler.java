@@ -1,0 +1,286 @@
+package io.slurmkube.reconcile;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import io.slurmkube.api.NodeSet;
+import io.slurmkube.api.NodeSetSpec;
+import io.slurmkube.api.SlurmCluster;
+import io.slurmkube.api.SlurmClusterStatus;
+import io.slurmkube.model.AccountingBuilder;
+import io.slurmkube.model.ClusterModel;
+import io.slurmkube.model.ConfigMapBuilder;
+import io.slurmkube.model.ControllerBuilder;
+import io.slurmkube.model.DatabaseBuilder;
+import io.slurmkube.model.KeySecrets;
+import io.slurmkube.model.Labels;
+import io.slurmkube.model.LoginBuilder;
+import io.slurmkube.model.NodeSetBuilder;
+import io.slurmkube.model.RestApiBuilder;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a SlurmCluster into its Kubernetes objects. Reads top to bottom: an ordered list of named
+ * steps, each applying what a pure builder in {@code io.slurmkube.model} computed; then the status,
+ * aggregated from what the objects report.
+ */
+@ControllerConfiguration(name = "slurmcluster")
+public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
+  private static final Logger LOG = LoggerFactory.getLogger(SlurmClusterReconciler.class);
+  static final String MANAGED = Labels.MANAGED_BY + "=" + Labels.OPERATOR;
+
+  private final KubernetesClient client;
+  private final Applier applier;
+  private final EventRecorder events;
+  private final KeySecrets keySecrets = new KeySecrets(new SecureRandom());
+
+  public SlurmClusterReconciler(KubernetesClient client, EventRecorder events) {
+    this.client = client;
+    this.applier = new Applier(client);
+    this.events = events;
+  }
+
+  /** One named step of the reconcile; the name appears in events, logs and status. */
+  private record Step(String name, StepAction action) {}
+
+  @FunctionalInterface
+  private interface StepAction {
+    void run(ClusterModel model, StepLog log);
+  }
+
+  /** What the steps did and what stopped them, for events and conditions. */
+  static final class StepLog {
+    final List<String> problems = new ArrayList<>();
+
+    void problem(String message) {
+      problems.add(message);
+    }
+  }
+
+  private List<Step> steps() {
+    return List.of(
+        new Step("keys", this::keys),
+        new Step("config", (m, log) -> apply(m, ConfigMapBuilder.build(m))),
+        new Step("database", this::database),
+        new Step("accounting", this::accounting),
+        new Step("controller", (m, log) -> {
+          apply(m, ControllerBuilder.service(m));
+          apply(m, ControllerBuilder.statefulSet(m));
+        }),
+        new Step("restapi", this::restApi),
+        new Step("login", (m, log) -> {
+          apply(m, LoginBuilder.service(m));
+          apply(m, LoginBuilder.deployment(m));
+        }),
+        new Step("nodesets", this::nodeSets));
+  }
+
+  @Override
+  public UpdateControl<SlurmCluster> reconcile(SlurmCluster cluster, Context<SlurmCluster> context) {
+    var model = new ClusterModel(cluster);
+    var log = new StepLog();
+    for (Step step : steps()) {
+      try {
+        step.action().run(model, log);
+      } catch (KubernetesClientException e) {
+        log.problem(step.name() + ": " + e.getStatus().getMessage());
+        LOG.warn("step failed cluster={} namespace={} step={} code={} message=\"{}\"",
+            model.name(), model.namespace(), step.name(), e.getCode(), e.getStatus().getMessage());
+      }
+    }
+    SlurmClusterStatus status = ClusterStatus.compute(cluster, observed(model), log.problems);
+    cluster.setStatus(status);
+    // Component readiness arrives through the informers; the requeue is a safety net.
+    return UpdateControl.patchStatus(cluster).rescheduleAfter(Duration.ofSeconds(30));
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<SlurmCluster> updateErrorStatus(SlurmCluster cluster, Context<SlurmCluster> context, Exception e) {
+    events.warning(cluster, "ReconcileFailed", e.getMessage());
+    var status = cluster.getStatus() == null ? new SlurmClusterStatus() : cluster.getStatus();
+    status.conditions = Conditions.set(status.conditions, cluster.getMetadata().getGeneration(),
+        Conditions.DEGRADED, true, "ReconcileFailed", e.getMessage());
+    cluster.setStatus(status);
+    return ErrorStatusUpdateControl.patchStatus(cluster);
+  }
+
+  private void apply(ClusterModel model, HasMetadata desired) {
+    report(model, desired, applier.apply(desired));
+  }
+
+  private void report(ClusterModel model, HasMetadata object, Applier.Outcome outcome) {
+    if (outcome == Applier.Outcome.UNCHANGED) {
+      return;
+    }
+    String verb = outcome == Applier.Outcome.CREATED ? "Created" : "Updated";
+    events.normal(model.cluster(), verb, verb + " " + object.getKind() + " " + object.getMetadata().getName());
+  }
+
+  // ---------------------------------------------------------------- steps
+
+  /** Keys are generated once; a Secret the user names is used as it is and only checked. */
+  private void keys(ClusterModel model, StepLog log) {
+    var ns = model.namespace();
+    if (model.generatesAuthKey()) {
+      report(model, keySecrets.authKey(model.cluster(), null),
+          applier.createIfAbsent(keySecrets.authKey(model.cluster(), null)));
+    } else {
+      requireSecret(ns, model.authKeySecretName(), KeySecrets.AUTH_KEY, "spec.authKeySecretName", log);
+    }
+    if (model.generatesJwtKey()) {
+      report(model, keySecrets.jwtKey(model.cluster(), null),
+          applier.createIfAbsent(keySecrets.jwtKey(model.cluster(), null)));
+    } else {
+      requireSecret(ns, model.jwtKeySecretName(), KeySecrets.JWT_KEY, "spec.jwtKeySecretName", log);
+    }
+    if (model.runsDatabase()) {
+      report(model, keySecrets.databasePassword(model.cluster(), null),
+          applier.createIfAbsent(keySecrets.databasePassword(model.cluster(), null)));
+    } else if (model.accountingMode() == io.slurmkube.api.AccountingSpec.Mode.External) {
+      var ref = model.spec().accounting.external.passwordSecretRef;
+      requireSecret(ns, ref.name, ref.key, "spec.accounting.external.passwordSecretRef", log);
+    }
+  }
+
+  private void requireSecret(String namespace, String name, String key, String field, StepLog log) {
+    Secret secret = client.secrets().inNamespace(namespace).withName(name).get();
+    if (secret == null) {
+      log.problem("Secret " + name + " named by " + field + " does not exist: create it with the key '" + key + "'");
+    } else if (secret.getData() == null || !secret.getData().containsKey(key)) {
+      log.problem("Secret " + name + " named by " + field + " has no key '" + key + "': add it");
+    }
+  }
+
+  private void database(ClusterModel model, StepLog log) {
+    if (model.runsDatabase()) {
+      apply(model, DatabaseBuilder.service(model));
+      apply(model, DatabaseBuilder.statefulSet(model));
+    } else {
+      deleteIfOwned(model, client.apps().statefulSets().inNamespace(model.namespace()).withName(model.names().database()).get());
+      deleteIfOwned(model, client.services().inNamespace(model.namespace()).withName(model.names().database()).get());
+    }
+  }
+
+  private void accounting(ClusterModel model, StepLog log) {
+    if (model.runsSlurmdbd()) {
+      apply(model, AccountingBuilder.service(model));
+      apply(model, AccountingBuilder.deployment(model));
+    } else {
+      deleteIfOwned(model, client.apps().deployments().inNamespace(model.namespace()).withName(model.names().accounting()).get());
+      deleteIfOwned(model, client.services().inNamespace(model.namespace()).withName(model.names().accounting()).get());
+    }
+  }
+
+  private void restApi(ClusterModel model, StepLog log) {
+    if (model.runsRestApi()) {
+      apply(model, RestApiBuilder.service(model));
+      apply(model, RestApiBuilder.deployment(model));
+    } else {
+      deleteIfOwned(model, client.apps().deployments().inNamespace(model.namespace()).withName(model.names().restApi()).get());
+      deleteIfOwned(model, client.services().inNamespace(model.namespace()).withName(model.names().restApi()).get());
+    }
+  }
+
+  /**
+   * One NodeSet per entry. A node set removed from the spec is first scaled to zero, so its nodes
+   * are drained like any scale-down, and deleted only once it has no pod left.
+   */
+  private void nodeSets(ClusterModel model, StepLog log) {
+    apply(model, NodeSetBuilder.nodesService(model));
+    var nodeSets = client.resources(NodeSet.class).inNamespace(model.namespace());
+    Set<String> wanted = model.spec().nodeSets.stream()
+        .map(n -> model.names().nodeSet(n.name)).collect(Collectors.toSet());
+    for (NodeSetSpec entry : model.spec().nodeSets) {
+      String name = model.names().nodeSet(entry.name);
+      if (nodeSets.withName(name).get() == null) {
+        // Created (not applied) with its initial replicas, so this operator's apply manager never
+        // owns spec.replicas: scaling stays with the autoscaler, HPA or kubectl scale.
+        NodeSet created = NodeSetBuilder.build(model, entry, true);
+        report(model, created, applier.createIfAbsent(created));
+      } else {
+        apply(model, NodeSetBuilder.build(model, entry, false));
+      }
+    }
+    for (NodeSet existing : nodeSets.withLabel(Labels.INSTANCE, model.name()).list().getItems()) {
+      String name = existing.getMetadata().getName();
+      if (wanted.contains(name) || !isOwnedBy(existing, model)) {
+        continue;
+      }
+      Integer current = existing.getStatus() == null ? null : existing.getStatus().replicas;
+      if (current == null || current == 0) {
+        nodeSets.withName(name).delete();
+        events.normal(model.cluster(), "Deleted", "Deleted NodeSet " + name + ": it is no longer in spec.nodeSets");
+      } else if (existing.getSpec().replicas == null || existing.getSpec().replicas != 0) {
+        nodeSets.withName(name).edit(n -> {
+          n.getSpec().replicas = 0;
+          return n;
+        });
+        events.normal(model.cluster(), "ScalingDown",
+            "NodeSet " + name + " is no longer in spec.nodeSets: draining its " + current + " node(s) before deleting it");
+      }
+    }
+  }
+
+  private void deleteIfOwned(ClusterModel model, HasMetadata object) {
+    if (object != null && isOwnedBy(object, model)) {
+      client.resource(object).delete();
+      events.normal(model.cluster(), "Deleted", "Deleted " + object.getKind() + " " + object.getMetadata().getName());
+    }
+  }
+
+  private static boolean isOwnedBy(HasMetadata object, ClusterModel model) {
+    return object.getMetadata().getOwnerReferences().stream()
+        .anyMatch(o -> model.cluster().getMetadata().getUid().equals(o.getUid()));
+  }
+
+  // ---------------------------------------------------------------- status inputs
+
+  private ClusterStatus.Observed observed(ClusterModel model) {
+    var ns = model.namespace();
+    var names = model.names();
+    return new ClusterStatus.Observed(
+        client.apps().statefulSets().inNamespace(ns).withName(names.controller()).get(),
+        model.runsDatabase() ? client.apps().statefulSets().inNamespace(ns).withName(names.database()).get() : null,
+        model.runsSlurmdbd() ? client.apps().deployments().inNamespace(ns).withName(names.accounting()).get() : null,
+        model.runsRestApi() ? client.apps().deployments().inNamespace(ns).withName(names.restApi()).get() : null,
+        client.apps().deployments().inNamespace(ns).withName(names.login()).get(),
+        client.resources(NodeSet.class).inNamespace(ns).withLabel(Labels.INSTANCE, model.name()).list().getItems());
+  }
+
+  @Override
+  public List<EventSource<?, SlurmCluster>> prepareEventSources(EventSourceContext<SlurmCluster> context) {
+    return List.of(
+        owned(context, StatefulSet.class),
+        owned(context, Deployment.class),
+        owned(context, NodeSet.class),
+        owned(context, Secret.class));
+  }
+
+  private static <R extends HasMetadata> InformerEventSource<R, SlurmCluster> owned(
+      EventSourceContext<SlurmCluster> context, Class<R> type) {
+    return new InformerEventSource<>(InformerEventSourceConfiguration.from(type, SlurmCluster.class)
+        .withLabelSelector(MANAGED)
+        .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(SlurmCluster.class))
+        .build(), context);
+  }
+}

@@ -1,0 +1,248 @@
+package io.slurmkube.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.slurmkube.SlurmkubeOperator;
+import io.slurmkube.api.AccountingSpec;
+import io.slurmkube.api.NodeSet;
+import io.slurmkube.api.NodeSetSpec;
+import io.slurmkube.api.PartitionSpec;
+import io.slurmkube.api.SlurmCluster;
+import io.slurmkube.model.ClusterModel;
+import io.slurmkube.testing.ControllerManager;
+import io.slurmkube.testing.Crds;
+import io.slurmkube.testing.RealApiServer;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The operator running against a real kube-apiserver (and a real garbage collector). */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class OperatorIT {
+
+  @RegisterExtension static RealApiServer api = new RealApiServer();
+
+  static final String NS = "slurm-it";
+  static KubernetesClient client;
+  static SlurmkubeOperator operator;
+  static ControllerManager controllerManager;
+
+  @BeforeAll
+  static void startOperator() throws Exception {
+    Crds.install(api.client());
+    client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(api.kubeConfigYaml())).build();
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
+    controllerManager = ControllerManager.start(api.kubeConfigYaml(), "garbagecollector");
+    operator = new SlurmkubeOperator(client, Set.of(), false, NS);
+    operator.start();
+  }
+
+  @AfterAll
+  static void stopOperator() throws Exception {
+    if (operator != null) {
+      operator.stop();
+    }
+    if (controllerManager != null) {
+      controllerManager.close();
+    }
+    if (client != null) {
+      client.close();
+    }
+  }
+
+  static SlurmCluster example() throws Exception {
+    try (InputStream in = Files.newInputStream(Path.of("../examples/slurmcluster.yaml"))) {
+      SlurmCluster cluster = client.resources(SlurmCluster.class).load(in).item();
+      cluster.getMetadata().setNamespace(NS);
+      cluster.getSpec().nodeSets.get(0).replicas = 1;
+      return cluster;
+    }
+  }
+
+  static SlurmCluster current() {
+    return client.resources(SlurmCluster.class).inNamespace(NS).withName("demo").get();
+  }
+
+  static void assertOwnedByCluster(HasMetadata object) {
+    assertThat(object).as("object").isNotNull();
+    assertThat(object.getMetadata().getOwnerReferences())
+        .as("owner of %s %s", object.getKind(), object.getMetadata().getName())
+        .anyMatch(o -> o.getKind().equals("SlurmCluster") && o.getUid().equals(current().getMetadata().getUid()));
+  }
+
+  @Test
+  @Order(1)
+  void createsEveryObjectOwnedByTheCluster() throws Exception {
+    client.resource(example()).create();
+    var ns = client.apps().statefulSets().inNamespace(NS);
+    var deployments = client.apps().deployments().inNamespace(NS);
+    var services = client.services().inNamespace(NS);
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+      assertOwnedByCluster(client.secrets().inNamespace(NS).withName("demo-auth-key").get());
+      assertOwnedByCluster(client.secrets().inNamespace(NS).withName("demo-jwt-key").get());
+      assertOwnedByCluster(client.secrets().inNamespace(NS).withName("demo-db-password").get());
+      assertOwnedByCluster(client.configMaps().inNamespace(NS).withName("demo-config").get());
+      assertOwnedByCluster(ns.withName("demo-controller").get());
+      assertOwnedByCluster(services.withName("demo-controller").get());
+      assertOwnedByCluster(ns.withName("demo-db").get());
+      assertOwnedByCluster(services.withName("demo-db").get());
+      assertOwnedByCluster(deployments.withName("demo-accounting").get());
+      assertOwnedByCluster(services.withName("demo-accounting").get());
+      assertOwnedByCluster(deployments.withName("demo-restapi").get());
+      assertOwnedByCluster(services.withName("demo-restapi").get());
+      assertOwnedByCluster(deployments.withName("demo-login").get());
+      assertOwnedByCluster(services.withName("demo-login").get());
+      assertOwnedByCluster(services.withName("demo-nodes").get());
+      assertOwnedByCluster(client.resources(NodeSet.class).inNamespace(NS).withName("demo-cpu").get());
+    });
+
+    StatefulSet controller = ns.withName("demo-controller").get();
+    assertThat(controller.getSpec().getVolumeClaimTemplates()).extracting(c -> c.getMetadata().getName()).containsExactly("state");
+    assertThat(client.apps().deployments().inNamespace(NS).withName("demo-restapi").get()
+        .getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).containsExactly("slurmrestd");
+    ConfigMap config = client.configMaps().inNamespace(NS).withName("demo-config").get();
+    assertThat(config.getData().get("slurm.conf"))
+        .contains("Nodeset=cpu Feature=cpu")
+        .contains("PartitionName=batch Nodes=cpu Default=YES")
+        .contains("SlurmctldHost=demo-controller-0(demo-controller-0.demo-controller.slurm-it.svc.cluster.local)");
+  }
+
+  @Test
+  @Order(2)
+  void nodeSetControllerCreatesTheSlurmdPodsItself() {
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      List<Pod> pods = client.pods().inNamespace(NS).withLabel("slurmkube.io/nodeset", "cpu").list().getItems();
+      assertThat(pods).extracting(p -> p.getMetadata().getName()).containsExactly("demo-cpu-0");
+      assertThat(pods.get(0).getMetadata().getOwnerReferences()).extracting(o -> o.getKind()).containsExactly("NodeSet");
+      assertThat(pods.get(0).getSpec().getContainers().get(0).getEnv())
+          .anyMatch(e -> e.getName().equals("SLURM_NODESET") && e.getValue().equals("cpu"));
+    });
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      NodeSet nodeSet = client.resources(NodeSet.class).inNamespace(NS).withName("demo-cpu").get();
+      assertThat(nodeSet.getStatus().replicas).isEqualTo(1);
+      assertThat(nodeSet.getStatus().selector).contains("slurmkube.io/nodeset=cpu");
+    });
+  }
+
+  @Test
+  @Order(3)
+  void statusTellsTheTruthAndEventsAreRecorded() {
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      SlurmCluster cluster = current();
+      assertThat(cluster.getStatus()).isNotNull();
+      assertThat(cluster.getStatus().observedGeneration).isEqualTo(cluster.getMetadata().getGeneration());
+      // No kubelet here: nothing can be ready, and the status must say so and why.
+      assertThat(cluster.getStatus().conditions).anySatisfy(c -> {
+        assertThat(c.getType()).isEqualTo("Ready");
+        assertThat(c.getStatus()).isEqualTo("False");
+        assertThat(c.getReason()).isEqualTo("ComponentsNotReady");
+        assertThat(c.getMessage()).contains("controller (0/1 ready)");
+      });
+      assertThat(cluster.getStatus().components).extracting(c -> c.name)
+          .contains("controller", "database", "accounting", "restapi", "login");
+    });
+    var events = client.v1().events().inNamespace(NS).list().getItems().stream()
+        .filter(e -> e.getInvolvedObject().getName().equals("demo")).toList();
+    assertThat(events).anySatisfy(e -> assertThat(e.getMessage()).isEqualTo("Created StatefulSet demo-controller"));
+    assertThat(events).allSatisfy(e -> assertThat(e.getMessage()).doesNotContain(
+        client.secrets().inNamespace(NS).withName("demo-auth-key").get().getData().get("slurm.key")));
+  }
+
+  @Test
+  @Order(4)
+  void aPartitionChangeIsAppliedWithoutRestartingTheController() {
+    Secret authBefore = client.secrets().inNamespace(NS).withName("demo-auth-key").get();
+    String hashBefore = controllerHash();
+    client.resources(SlurmCluster.class).inNamespace(NS).withName("demo").edit(c -> {
+      c.getSpec().partitions.get(0).maxTime = "60";
+      return c;
+    });
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(slurmConf().lines().filter(l -> l.startsWith("PartitionName=batch ")))
+            .singleElement().asString().contains("MaxTime=60"));
+    // Partitions are taken in by `scontrol reconfigure`: slurmctld's pod template is unchanged.
+    assertThat(controllerHash()).isEqualTo(hashBefore);
+    assertThat(client.secrets().inNamespace(NS).withName("demo-auth-key").get().getData())
+        .isEqualTo(authBefore.getData());
+  }
+
+  @Test
+  @Order(5)
+  void anAddedNodeSetAndPartitionAppear() {
+    client.resources(SlurmCluster.class).inNamespace(NS).withName("demo").edit(c -> {
+      var gpu = new NodeSetSpec();
+      gpu.name = "gpu";
+      gpu.gpus = 2;
+      gpu.maxReplicas = 2;
+      c.getSpec().nodeSets.add(gpu);
+      var partition = new PartitionSpec();
+      partition.name = "gpu";
+      partition.nodeSets = List.of("gpu");
+      c.getSpec().partitions.add(partition);
+      return c;
+    });
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      assertOwnedByCluster(client.resources(NodeSet.class).inNamespace(NS).withName("demo-gpu").get());
+      assertThat(slurmConf()).contains("Nodeset=gpu Feature=gpu").contains("PartitionName=gpu Nodes=gpu");
+    });
+  }
+
+  @Test
+  @Order(6)
+  void turningAccountingOffRemovesItAndRestartsTheController() {
+    String hashBefore = controllerHash();
+    client.resources(SlurmCluster.class).inNamespace(NS).withName("demo").edit(c -> {
+      c.getSpec().accounting.mode = AccountingSpec.Mode.None;
+      return c;
+    });
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      assertThat(client.apps().deployments().inNamespace(NS).withName("demo-accounting").get()).isNull();
+      assertThat(client.apps().statefulSets().inNamespace(NS).withName("demo-db").get()).isNull();
+      assertThat(slurmConf()).contains("AccountingStorageType=accounting_storage/none");
+      assertThat(controllerHash()).isNotEqualTo(hashBefore);
+    });
+  }
+
+  @Test
+  @Order(7)
+  void deletingTheClusterRemovesItsObjects() {
+    client.resources(SlurmCluster.class).inNamespace(NS).withName("demo").delete();
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+      assertThat(client.apps().statefulSets().inNamespace(NS).list().getItems()).isEmpty();
+      assertThat(client.apps().deployments().inNamespace(NS).list().getItems()).isEmpty();
+      assertThat(client.resources(NodeSet.class).inNamespace(NS).list().getItems()).isEmpty();
+      assertThat(client.pods().inNamespace(NS).list().getItems()).isEmpty();
+      assertThat(client.configMaps().inNamespace(NS).withName("demo-config").get()).isNull();
+      assertThat(client.secrets().inNamespace(NS).withName("demo-auth-key").get()).isNull();
+    });
+  }
+
+  private static String slurmConf() {
+    return client.configMaps().inNamespace(NS).withName("demo-config").get().getData().get("slurm.conf");
+  }
+
+  private static String controllerHash() {
+    return client.apps().statefulSets().inNamespace(NS).withName("demo-controller").get()
+        .getSpec().getTemplate().getMetadata().getAnnotations().get(ClusterModel.CONFIG_HASH);
+  }
+}
