@@ -88,27 +88,13 @@ build_coredns() {
   echo "$out"
 }
 
-# A dockerd of our own, started for the build and stopped after it: no bridge and no iptables
-# rules, so it leaves nothing behind in the host's network; builds use the host network.
-DOCKER_ROOT=$SLURMKUBE_CACHE/docker
-DOCKER_SOCK=/run/slurmkube-docker.sock
+# The project's dockerd (docker.sh): started for the build and stopped after it, unless it was
+# already running (the integration tests keep one up while they build images).
+DOCKER=$SUBSTRATE_DIR/docker.sh
 start_dockerd() {
-  if docker -H "unix://$DOCKER_SOCK" version >/dev/null 2>&1; then return; fi
-  mkdir -p "$DOCKER_ROOT"
-  log "starting a dockerd for image builds (data in $DOCKER_ROOT)"
-  setsid dockerd --host "unix://$DOCKER_SOCK" --data-root "$DOCKER_ROOT" --exec-root /run/slurmkube-docker \
-    --pidfile /run/slurmkube-docker.pid --bridge none --iptables=false --ip-masq=false \
-    --storage-driver overlay2 >"$SLURMKUBE_CACHE/dockerd.log" 2>&1 < /dev/null &
-  for _ in $(seq 60); do
-    docker -H "unix://$DOCKER_SOCK" version >/dev/null 2>&1 && return
-    sleep 1
-  done
-  die "dockerd did not start; see $SLURMKUBE_CACHE/dockerd.log"
-}
-stop_dockerd() {
-  [ -f /run/slurmkube-docker.pid ] || return 0
-  kill "$(cat /run/slurmkube-docker.pid)" 2>/dev/null || true
-  for _ in $(seq 30); do [ -f /run/slurmkube-docker.pid ] || break; sleep 1; done
+  "$DOCKER" status && return 0
+  "$DOCKER" up
+  trap '"$DOCKER" down' EXIT
 }
 
 # build DIR NAME:TAG: rebuilt only when the files of DIR or the base image change.
@@ -120,8 +106,8 @@ build_dockerfile() {
   local out=$IMAGES/$(echo "$ref" | tr '/:' '__')-$key.tar
   if [ ! -s "$out" ]; then
     start_dockerd
-    trap stop_dockerd EXIT
-    local d="docker -H unix://$DOCKER_SOCK"
+    eval "$("$DOCKER" env)"
+    local d=docker
     $d image inspect "$BASE_TAG" >/dev/null 2>&1 || $d load -q -i "$base" >/dev/null
     log "building $ref from $dir"
     DOCKER_BUILDKIT=0 $d build -q --network host -t "$ref" "$dir" >/dev/null

@@ -28,6 +28,6 @@ public record ClusterNames(String cluster, String namespace) {
 
   /** Where the daemons reach each other: Kubernetes DNS here, container names in the image tests. */
   public SlurmHosts slurmHosts() {
-    return new SlurmHosts(controllerPod(), controllerHost(), accountingHost());
+    return new SlurmHosts(controllerPod(), controllerHost(), accountingHost(), databaseHost());
   }
 }

@@ -1,9 +1,11 @@
 package io.slurmkube.model;
 
 import io.slurmkube.api.AccountingSpec;
+import io.slurmkube.api.ExternalDatabaseSpec;
 import io.slurmkube.api.NodeSetSpec;
 import io.slurmkube.api.PartitionSpec;
 import io.slurmkube.api.SlurmClusterSpec;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +30,14 @@ public final class SlurmConfig {
   public static final int SLURMCTLD_PORT = 6817;
   public static final int SLURMD_PORT = 6818;
   public static final int SLURMDBD_PORT = 6819;
+  public static final String SLURMDBD_CONF = "slurmdbd.conf";
+  public static final int EMBEDDED_DATABASE_PORT = 3306;
+  public static final String EMBEDDED_DATABASE_NAME = "slurm_acct_db";
+  public static final String EMBEDDED_DATABASE_USER = "slurm";
+  /** Where the slurmd image links the GPU devices a pod was given: /dev/slurmkube-gpu0, 1, ... */
+  public static final String GPU_DEVICE_PREFIX = "/dev/slurmkube-gpu";
+  /** Highest ordinal in a slurmd pod's name that gres.conf covers. */
+  public static final int MAX_ORDINAL = 1999;
 
   private SlurmConfig() {}
 
@@ -36,8 +46,43 @@ public final class SlurmConfig {
     Map<String, String> files = new LinkedHashMap<>();
     files.put(SLURM_CONF, slurmConf(clusterName, spec, hosts));
     files.put(CGROUP_CONF, cgroupConf());
-    files.put(GRES_CONF, gresConf());
+    files.put(GRES_CONF, gresConf(clusterName, spec));
+    if (usesSlurmdbd(spec)) {
+      files.put(SLURMDBD_CONF, slurmdbdConf(spec, hosts));
+    }
     return files;
+  }
+
+  /**
+   * slurmdbd.conf. The image's entrypoint installs it next to slurm.conf with mode 600, owned by
+   * SlurmUser (slurmdbd refuses anything looser), and appends {@code StoragePass} from the
+   * database password Secret: the rendered text holds no secret and may live in the ConfigMap.
+   */
+  static String slurmdbdConf(SlurmClusterSpec spec, SlurmHosts hosts) {
+    if (!usesSlurmdbd(spec)) {
+      throw new IllegalArgumentException("accounting mode None runs no slurmdbd");
+    }
+    boolean isExternal = spec.accounting != null && spec.accounting.mode == AccountingSpec.Mode.External;
+    ExternalDatabaseSpec external = isExternal ? spec.accounting.external : null;
+    if (isExternal && external == null) {
+      throw new IllegalArgumentException("spec.accounting.external is required when spec.accounting.mode is External");
+    }
+    var conf = new StringBuilder();
+    line(conf, "# Written by the Slurmkube operator; StoragePass is added from a Secret when the pod starts.");
+    // slurmdbd accepts "localhost" as DbdHost whatever the pod's host name; it listens on all addresses.
+    line(conf, "DbdHost=localhost");
+    line(conf, "DbdPort=" + SLURMDBD_PORT);
+    line(conf, "SlurmUser=slurm");
+    line(conf, "AuthType=auth/slurm");
+    line(conf, "AuthAltTypes=auth/jwt");
+    line(conf, "AuthAltParameters=jwt_key=" + JWT_KEY_FILE);
+    line(conf, "PidFile=/run/slurmdbd/slurmdbd.pid");
+    line(conf, "StorageType=accounting_storage/mysql");
+    line(conf, "StorageHost=" + (external != null ? external.host : hosts.databaseAddress()));
+    line(conf, "StoragePort=" + (external != null ? external.port : EMBEDDED_DATABASE_PORT));
+    line(conf, "StorageLoc=" + (external != null ? external.database : EMBEDDED_DATABASE_NAME));
+    line(conf, "StorageUser=" + (external != null ? external.user : EMBEDDED_DATABASE_USER));
+    return conf.toString();
   }
 
   static String slurmConf(String clusterName, SlurmClusterSpec spec, SlurmHosts hosts) {
@@ -59,8 +104,9 @@ public final class SlurmConfig {
     line(conf, "SlurmdSpoolDir=/var/spool/slurmd");
     line(conf, "SlurmctldPidFile=/run/slurm/slurmctld.pid");
     line(conf, "SlurmdPidFile=/run/slurm/slurmd.pid");
-    line(conf, "SlurmctldLogFile=/dev/stdout");
-    line(conf, "SlurmdLogFile=/dev/stdout");
+    // No log files: the daemons run in the foreground (-D) and then log to stderr, which is what
+    // the pod's log shows. (slurmctld runs as SlurmUser and could not open /dev/stdout anyway.)
+    line(conf, "MailProg=/bin/true");
     // Containers do not get a cgroup hierarchy of their own to manage.
     line(conf, "ProctrackType=proctrack/linuxproc");
     line(conf, "TaskPlugin=task/none");
@@ -77,7 +123,7 @@ public final class SlurmConfig {
     line(conf, "InactiveLimit=0");
     line(conf, "KillWait=30");
     line(conf, "MpiDefault=none");
-    if (spec.accounting != null && spec.accounting.usesSlurmdbd()) {
+    if (usesSlurmdbd(spec)) {
       line(conf, "AccountingStorageType=accounting_storage/slurmdbd");
       line(conf, "AccountingStorageHost=" + hosts.accountingAddress());
       line(conf, "AccountingStoragePort=" + SLURMDBD_PORT);
@@ -86,14 +132,30 @@ public final class SlurmConfig {
       line(conf, "AccountingStorageType=accounting_storage/none");
     }
     for (NodeSetSpec nodeSet : spec.nodeSets) {
+      int placeholders = placeholderCount(nodeSet);
+      if (placeholders > 0) {
+        // Slurm rejects at submission a job that no node of the partition could ever run, and
+        // dynamic nodes only exist while their pods run: a node set scaled to zero would refuse
+        // every job. FUTURE nodes of the node set's shape make such jobs wait (Reason
+        // ReqNodeNotAvail) until real nodes join; they never run anything themselves.
+        line(conf, "NodeName=" + placeholderPrefix(clusterName, nodeSet.name) + "[0-" + (placeholders - 1) + "]"
+            + " State=FUTURE " + nodeShape(nodeSet));
+      }
       line(conf, "Nodeset=" + nodeSet.name + " Feature=" + nodeSet.name);
     }
     List<PartitionSpec> partitions = spec.partitions;
     for (PartitionSpec partition : partitions) {
       var p = new StringBuilder("PartitionName=" + partition.name);
-      p.append(" Nodes=").append(partition.nodeSets.isEmpty() ? "" : String.join(",", partition.nodeSets));
+      if (!partition.nodeSets.isEmpty()) {
+        p.append(" Nodes=").append(String.join(",", partition.nodeSets));
+      }
       if (partition.isDefault) {
         p.append(" Default=YES");
+      }
+      Integer memPerCpu = defaultMemoryPerCpu(spec, partition);
+      if (memPerCpu != null) {
+        // Otherwise a job without --mem is given the whole node's memory and nodes run one job at a time.
+        p.append(" DefMemPerCPU=").append(memPerCpu);
       }
       p.append(" MaxTime=").append(partition.maxTime == null ? "UNLIMITED" : partition.maxTime);
       p.append(" State=UP");
@@ -106,19 +168,90 @@ public final class SlurmConfig {
     return "# Written by the Slurmkube operator. Pods do not manage cgroups themselves.\nCgroupPlugin=disabled\n";
   }
 
-  static String gresConf() {
-    // Each slurmd reports its GPUs when it registers (slurmd -Z --conf "Gres=gpu:N"); nothing to detect.
-    return "# Written by the Slurmkube operator. GPUs are reported by each node when it registers.\nAutoDetect=off\n";
+  /**
+   * Slurm takes a GPU only with a device file (a count-only gpu GRES is dropped and the node is
+   * marked INVALID), and slurmd waits forever for a listed file that is missing. So each node set
+   * with GPUs gets a line for its own nodes' names; the slurmd image links the devices its pod was
+   * given to {@value #GPU_DEVICE_PREFIX}0..N-1.
+   */
+  static String gresConf(String clusterName, SlurmClusterSpec spec) {
+    var conf = new StringBuilder("# Written by the Slurmkube operator. GPUs are the devices each pod was given.\n");
+    line(conf, "AutoDetect=off");
+    for (NodeSetSpec nodeSet : spec.nodeSets) {
+      int gpus = nodeSet.gpus == null ? 0 : nodeSet.gpus;
+      if (gpus > 0) {
+        line(conf, "NodeName=" + nodeNamePrefix(clusterName, nodeSet.name) + "[0-" + MAX_ORDINAL + "]"
+            + " Name=gpu File=" + GPU_DEVICE_PREFIX + (gpus == 1 ? "0" : "[0-" + (gpus - 1) + "]"));
+      }
+    }
+    return conf.toString();
   }
 
-  /** Upper bound on nodes: every node set at its maximum, with room for pods being replaced. */
+  /**
+   * The Slurm node name, and so the host name, of a slurmd pod: {@code <cluster>-<node set>-<ordinal>}.
+   * gres.conf finds a pod's GPUs by this name, so pods must be named this way with an ordinal
+   * from 0 to {@value #MAX_ORDINAL}.
+   */
+  public static String nodeName(String clusterName, String nodeSetName, int ordinal) {
+    if (ordinal < 0 || ordinal > MAX_ORDINAL) {
+      throw new IllegalArgumentException("node ordinal " + ordinal + " is outside 0.." + MAX_ORDINAL);
+    }
+    return nodeNamePrefix(clusterName, nodeSetName) + ordinal;
+  }
+
+  private static String nodeNamePrefix(String clusterName, String nodeSetName) {
+    return clusterName + "-" + nodeSetName + "-";
+  }
+
+  /** Names of a node set's FUTURE placeholder records; never the name of a pod. */
+  public static String placeholderPrefix(String clusterName, String nodeSetName) {
+    return clusterName + "-" + nodeSetName + "-future-";
+  }
+
+  /** As many placeholders as the node set may ever have nodes, so any job it could run is accepted. */
+  static int placeholderCount(NodeSetSpec nodeSet) {
+    return nodeSet.maxReplicas != null ? nodeSet.maxReplicas : nodeSet.initialReplicas();
+  }
+
+  /** What a node of the set registers with: the same words the slurmd image passes to slurmd --conf. */
+  static String nodeShape(NodeSetSpec nodeSet) {
+    var features = new ArrayList<String>();
+    features.add(nodeSet.name);
+    features.addAll(nodeSet.features);
+    var shape = new StringBuilder("Features=" + String.join(",", features));
+    shape.append(" CPUs=").append(nodeSet.cpus == null ? 1 : nodeSet.cpus);
+    shape.append(" RealMemory=").append(nodeSet.memoryMiB == null ? 1024 : nodeSet.memoryMiB);
+    if (nodeSet.gpus != null && nodeSet.gpus > 0) {
+      shape.append(" Gres=gpu:").append(nodeSet.gpus);
+    }
+    return shape.toString();
+  }
+
+  /** The smallest memory per CPU among the partition's node sets, so a default job fits every node. */
+  static Integer defaultMemoryPerCpu(SlurmClusterSpec spec, PartitionSpec partition) {
+    Integer smallest = null;
+    for (NodeSetSpec nodeSet : spec.nodeSets) {
+      if (partition.nodeSets.contains(nodeSet.name)) {
+        int cpus = nodeSet.cpus == null ? 1 : nodeSet.cpus;
+        int memory = nodeSet.memoryMiB == null ? 1024 : nodeSet.memoryMiB;
+        int perCpu = Math.max(1, memory / cpus);
+        smallest = smallest == null ? perCpu : Math.min(smallest, perCpu);
+      }
+    }
+    return smallest;
+  }
+
+  /**
+   * Upper bound on node records: every node set at its maximum, its FUTURE placeholders, and room
+   * for pods being replaced.
+   */
   static int maxNodeCount(SlurmClusterSpec spec) {
     int total = 0;
     for (NodeSetSpec nodeSet : spec.nodeSets) {
       int most = nodeSet.maxReplicas != null ? nodeSet.maxReplicas : Math.max(nodeSet.initialReplicas(), 1);
       total += most;
     }
-    return Math.max(16, total * 2);
+    return Math.max(16, total * 3);
   }
 
   /** Slurm lower-cases cluster names and limits them; keep them to letters, digits and '_'. */

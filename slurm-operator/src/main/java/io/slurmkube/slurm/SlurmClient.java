@@ -1,0 +1,48 @@
+package io.slurmkube.slurm;
+
+import java.util.List;
+
+/**
+ * What the operator asks of Slurm, independent of the slurmrestd API version that carries it.
+ * Each API version Slurm serves gets one adapter; {@link SlurmClients#connect} picks the newest one
+ * the server offers.
+ *
+ * <p>Errors are unchecked and typed: {@link SlurmAuthException} (token refused),
+ * {@link SlurmServerException} (5xx), {@link SlurmTimeoutException}, {@link SlurmRequestException}
+ * (Slurm refused the request; {@link SlurmNodeBusyException} when a node still runs jobs), and
+ * {@link SlurmUnavailableException} (slurmrestd cannot be reached). Only reads are retried.
+ */
+public interface SlurmClient {
+
+  /** The slurmrestd API version this client speaks, e.g. {@code v0.0.42}. */
+  String apiVersion();
+
+  /** Asks slurmrestd to ping slurmctld. */
+  Ping ping();
+
+  /** Every job slurmctld still holds (pending, running and recently finished). */
+  List<SlurmJob> jobs();
+
+  /** Pending and running jobs only: what an autoscaler looks at. */
+  default List<SlurmJob> activeJobs() {
+    return jobs().stream().filter(job -> job.isPending() || job.isRunning()).toList();
+  }
+
+  /** Every node slurmctld knows, dynamic ones included (FUTURE placeholders are left out). */
+  List<SlurmNode> nodes();
+
+  /** Drains a node: running jobs finish, no new ones start. The reason is shown by sinfo -R. */
+  void drainNode(String name, String reason);
+
+  /** Returns a drained or down node to service. */
+  void resumeNode(String name, String reason);
+
+  /**
+   * Deletes a dynamic node's record. Slurm refuses while the node has jobs: that is a
+   * {@link SlurmNodeBusyException}. An unknown node is a {@link SlurmRequestException}.
+   */
+  void deleteNode(String name);
+
+  /** Submits a batch job as the client's user; returns its job id. */
+  long submitJob(JobSubmission job);
+}
