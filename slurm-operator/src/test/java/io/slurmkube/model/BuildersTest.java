@@ -1,0 +1,93 @@
+package io.slurmkube.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.slurmkube.api.NodeSet;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** What the pure builders produce from a spec, checked without any server. */
+class BuildersTest {
+  final ClusterModel model = new ClusterModel(Fixtures.cluster());
+
+  static Map<String, String> env(Container container) {
+    return container.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
+  }
+
+  @Test
+  void controllerKeepsItsStateOnAVolumeAndCarriesTheConfigHash() {
+    var sts = ControllerBuilder.statefulSet(model);
+    assertThat(sts.getSpec().getServiceName()).isEqualTo("demo-controller");
+    assertThat(sts.getSpec().getVolumeClaimTemplates().get(0).getSpec().getResources().getRequests().get("storage").toString())
+        .isEqualTo("1Gi");
+    var pod = sts.getSpec().getTemplate();
+    assertThat(pod.getMetadata().getAnnotations()).containsEntry(ClusterModel.CONFIG_HASH, model.controllerConfigHash());
+    assertThat(pod.getSpec().getContainers().get(0).getVolumeMounts())
+        .extracting(m -> m.getMountPath()).contains("/var/spool/slurmctld", ClusterModel.CONFIG_MOUNT, ClusterModel.SECRETS_MOUNT);
+    assertThat(ControllerBuilder.service(model).getSpec().getClusterIP()).isEqualTo("None");
+  }
+
+  @Test
+  void restApiRunsTheRestRoleWithoutTheAuthKeyOfOtherDaemons() {
+    var deployment = RestApiBuilder.deployment(model);
+    assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).containsExactly("slurmrestd");
+    var sources = deployment.getSpec().getTemplate().getSpec().getVolumes().stream()
+        .filter(v -> v.getProjected() != null).findFirst().orElseThrow().getProjected().getSources();
+    assertThat(sources).extracting(s -> s.getSecret().getName()).containsExactly("demo-auth-key");
+  }
+
+  @Test
+  void slurmdPodIsNamedAfterItsNodeAndRegistersWithItsNodeSet() {
+    var nodeSet = NodeSetBuilder.build(model, model.spec().nodeSets.get(0), true);
+    nodeSet.getMetadata().setUid("ns-uid");
+    var pod = NodePodBuilder.build(model, nodeSet, 2);
+    assertThat(pod.getMetadata().getName()).isEqualTo("demo-cpu-2");
+    assertThat(pod.getSpec().getHostname()).isEqualTo("demo-cpu-2");
+    assertThat(pod.getSpec().getSubdomain()).isEqualTo("demo-nodes");
+    assertThat(NodePodBuilder.ordinal(pod)).isEqualTo(2);
+    var container = pod.getSpec().getContainers().get(0);
+    assertThat(env(container))
+        .containsEntry("SLURM_NODESET", "cpu")
+        .containsEntry("SLURM_NODENAME", "demo-cpu-2")
+        .containsEntry("SLURM_CPUS", "2")
+        .containsEntry("SLURM_MEMORY_MIB", "2048")
+        .containsEntry("SLURM_CONF_SERVER", "demo-controller-0.demo-controller.hpc.svc.cluster.local:6817");
+    assertThat(container.getResources().getRequests().get("cpu").toString()).isEqualTo("250m");
+    assertThat(container.getResources().getRequests().get("memory").toString()).isEqualTo("2048Mi");
+    assertThat(pod.getMetadata().getOwnerReferences()).singleElement()
+        .satisfies(o -> assertThat(o.getKind()).isEqualTo("NodeSet"));
+  }
+
+  @Test
+  void nodeSetCarriesReplicasOnlyWhenCreated() {
+    var entry = model.spec().nodeSets.get(0);
+    entry.replicas = 2;
+    assertThat(NodeSetBuilder.build(model, entry, true).getSpec().replicas).isEqualTo(2);
+    NodeSet applied = NodeSetBuilder.build(model, entry, false);
+    assertThat(applied.getSpec().replicas).isNull();
+    assertThat(applied.getSpec().maxReplicas).isEqualTo(3);
+    assertThat(applied.getSpec().clusterName).isEqualTo("demo");
+  }
+
+  @Test
+  void loginPodsFetchTheirConfigurationFromTheController() {
+    var cluster = Fixtures.cluster();
+    cluster.getSpec().login.sshAuthorizedKeys = java.util.List.of("ssh-ed25519 AAAA user@site");
+    var deployment = LoginBuilder.deployment(new ClusterModel(cluster));
+    var container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(container.getArgs()).containsExactly("login");
+    assertThat(env(container)).containsEntry("SSH_AUTHORIZED_KEYS", "ssh-ed25519 AAAA user@site");
+  }
+
+  @Test
+  void everyObjectIsLabelledForItsCluster() {
+    assertThat(ConfigMapBuilder.build(model).getMetadata().getLabels())
+        .containsEntry(Labels.INSTANCE, "demo").containsEntry(Labels.MANAGED_BY, Labels.OPERATOR);
+    assertThat(DatabaseBuilder.statefulSet(model).getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+        .containsExactly("database");
+    assertThat(AccountingBuilder.deployment(model).getSpec().getStrategy().getType()).isEqualTo("Recreate");
+  }
+}

@@ -1,0 +1,57 @@
+package io.slurmkube.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.slurmkube.api.AccountingSpec;
+import io.slurmkube.api.NodeSetSpec;
+import org.junit.jupiter.api.Test;
+
+class ClusterModelTest {
+
+  @Test
+  void partitionChangesDoNotRestartTheControllerButAccountingChangesDo() {
+    var cluster = Fixtures.cluster();
+    String before = new ClusterModel(cluster).controllerConfigHash();
+    String fullBefore = new ClusterModel(cluster).fullConfigHash();
+
+    cluster.getSpec().partitions.get(0).maxTime = "120";
+    var afterPartition = new ClusterModel(cluster);
+    assertThat(afterPartition.controllerConfigHash()).isEqualTo(before);
+    assertThat(afterPartition.fullConfigHash()).isNotEqualTo(fullBefore);
+
+    cluster.getSpec().accounting.mode = AccountingSpec.Mode.None;
+    assertThat(new ClusterModel(cluster).controllerConfigHash()).isNotEqualTo(before);
+  }
+
+  @Test
+  void userNamedSecretsAreUsedInsteadOfGeneratedOnes() {
+    var cluster = Fixtures.cluster();
+    assertThat(new ClusterModel(cluster).authKeySecretName()).isEqualTo("demo-auth-key");
+    assertThat(new ClusterModel(cluster).generatesAuthKey()).isTrue();
+    cluster.getSpec().authKeySecretName = "site-slurm-key";
+    assertThat(new ClusterModel(cluster).authKeySecretName()).isEqualTo("site-slurm-key");
+    assertThat(new ClusterModel(cluster).generatesAuthKey()).isFalse();
+  }
+
+  @Test
+  void componentsFollowTheAccountingMode() {
+    var cluster = Fixtures.cluster();
+    var embedded = new ClusterModel(cluster);
+    assertThat(embedded.runsDatabase()).isTrue();
+    assertThat(embedded.runsSlurmdbd()).isTrue();
+    cluster.getSpec().accounting.mode = AccountingSpec.Mode.External;
+    assertThat(new ClusterModel(cluster).runsDatabase()).isFalse();
+    assertThat(new ClusterModel(cluster).runsSlurmdbd()).isTrue();
+    cluster.getSpec().accounting.mode = AccountingSpec.Mode.None;
+    assertThat(new ClusterModel(cluster).runsSlurmdbd()).isFalse();
+  }
+
+  @Test
+  void initialReplicasFallBackToTheLowerBound() {
+    var nodeSet = new NodeSetSpec();
+    nodeSet.minReplicas = 2;
+    assertThat(nodeSet.initialReplicas()).isEqualTo(2);
+    nodeSet.replicas = 5;
+    assertThat(nodeSet.initialReplicas()).isEqualTo(5);
+  }
+}
