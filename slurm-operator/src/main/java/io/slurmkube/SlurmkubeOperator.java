@@ -12,8 +12,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.slurmkube.reconcile.EventRecorder;
 import io.slurmkube.reconcile.NodeSetReconciler;
-import io.slurmkube.reconcile.ScaleDown;
 import io.slurmkube.reconcile.SlurmClusterReconciler;
+import io.slurmkube.slurm.SlurmConnections;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -48,12 +48,13 @@ public final class SlurmkubeOperator {
       }
     });
     var events = new EventRecorder(client);
-    operator.register(new SlurmClusterReconciler(client, events), c -> {
+    var slurm = new SlurmConnections(client);
+    operator.register(new SlurmClusterReconciler(client, events, slurm), c -> {
       if (!namespaces.isEmpty()) {
         c.settingNamespaces(namespaces);
       }
     });
-    operator.register(new NodeSetReconciler(client, events, ScaleDown.WITHOUT_SLURM), c -> {
+    operator.register(new NodeSetReconciler(client, events, slurm, java.time.Clock.systemUTC()), c -> {
       if (!namespaces.isEmpty()) {
         c.settingNamespaces(namespaces);
       }

@@ -15,34 +15,62 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import io.slurmkube.api.NodeSet;
 import io.slurmkube.api.NodeSetStatus;
 import io.slurmkube.api.SlurmCluster;
+import io.slurmkube.autoscale.DrainingScaleDown;
+import io.slurmkube.autoscale.NodeSetView;
+import io.slurmkube.autoscale.ScalePolicy;
 import io.slurmkube.model.ClusterModel;
 import io.slurmkube.model.Labels;
 import io.slurmkube.model.NodePodBuilder;
+import io.slurmkube.slurm.SlurmClient;
+import io.slurmkube.slurm.SlurmConnections;
+import io.slurmkube.slurm.SlurmException;
+import io.slurmkube.slurm.SlurmNode;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps a NodeSet's slurmd pods at spec.replicas. It creates the pods itself (not through a
- * StatefulSet) so that a scale-down can pick which node goes: only one Slurm has drained.
+ * Keeps a NodeSet's slurmd pods at spec.replicas, and moves spec.replicas with the Slurm queue when
+ * the node set autoscales. It creates the pods itself (not through a StatefulSet) so that a
+ * scale-down removes only nodes Slurm has drained. Steps, in order: look at Slurm, autoscale,
+ * resume or create pods, drain and delete pods, delete records of nodes whose pods are gone, status.
  */
 @ControllerConfiguration(name = "nodeset")
 public class NodeSetReconciler implements Reconciler<NodeSet> {
   private static final Logger LOG = LoggerFactory.getLogger(NodeSetReconciler.class);
+  /** How often an autoscaling node set looks at the queue: well inside the 2 s decision target. */
+  static final Duration AUTOSCALE_PERIOD = Duration.ofSeconds(1);
 
   private final KubernetesClient client;
   private final EventRecorder events;
-  private final ScaleDown scaleDown;
+  private final SlurmConnections slurm;
+  private final Clock clock;
+  /** When each idle node was first seen idle; lost on restart, which only delays a scale-down. */
+  private final Map<String, Instant> idleSince = new ConcurrentHashMap<>();
 
-  public NodeSetReconciler(KubernetesClient client, EventRecorder events, ScaleDown scaleDown) {
+  public NodeSetReconciler(KubernetesClient client, EventRecorder events, SlurmConnections slurm, Clock clock) {
     this.client = client;
     this.events = events;
-    this.scaleDown = scaleDown;
+    this.slurm = slurm;
+    this.clock = clock;
+  }
+
+  /** Slurm as seen during one reconcile, or why it could not be seen. */
+  private record SlurmView(SlurmClient client, List<SlurmNode> nodes, String problem) {
+    boolean available() {
+      return problem == null;
+    }
   }
 
   @Override
@@ -55,38 +83,102 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
 
     SlurmCluster cluster = client.resources(SlurmCluster.class).inNamespace(nodeSet.getMetadata().getNamespace())
         .withName(nodeSet.getSpec().clusterName).get();
-    List<Pod> pods = context.getSecondaryResources(Pod.class).stream()
-        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-        .sorted(Comparator.comparingInt(NodePodBuilder::ordinal))
-        .toList();
-    int desired = nodeSet.getSpec().replicas == null ? 0 : nodeSet.getSpec().replicas;
-
     if (cluster == null) {
       status.conditions = Conditions.set(status.conditions, generation(nodeSet), Conditions.READY, false, "ClusterNotFound",
           "SlurmCluster " + nodeSet.getSpec().clusterName + " (spec.clusterName) does not exist in this namespace");
-    } else if (pods.size() < desired) {
+      return UpdateControl.patchStatus(nodeSet);
+    }
+    List<Pod> pods = activePods(context);
+    SlurmView view = lookAtSlurm(cluster, nodeSet);
+
+    if (nodeSet.getSpec().autoscales() && view.available()) {
+      autoscale(cluster, nodeSet, pods, view);
+    }
+    int desired = nodeSet.getSpec().replicas == null ? 0 : nodeSet.getSpec().replicas;
+    if (pods.size() <= desired && view.available()) {
+      resumeOwnDrains(nodeSet, view);
+    }
+    if (pods.size() < desired) {
       createPods(new ClusterModel(cluster), nodeSet, pods, desired - pods.size());
     } else if (pods.size() > desired) {
-      var decision = scaleDown.removeNodes(nodeSet, pods, pods.size() - desired);
-      for (Pod pod : decision.podsToDelete()) {
-        client.resource(pod).delete();
-        events.normal(nodeSet, "NodeRemoved", "Deleted pod " + pod.getMetadata().getName() + ": " + decision.reason());
-      }
-      status.lastScaleDecision = decision.reason();
+      scaleDown(nodeSet, pods, view, pods.size() - desired);
     }
+    if (view.available()) {
+      deleteRecordsOfRemovedPods(nodeSet, view);
+    }
+    updateStatus(nodeSet, desired, view);
+    return UpdateControl.patchStatus(nodeSet)
+        .rescheduleAfter(nodeSet.getSpec().autoscales() ? AUTOSCALE_PERIOD : Duration.ofSeconds(15));
+  }
 
-    List<Pod> current = client.pods().inNamespace(nodeSet.getMetadata().getNamespace())
-        .withLabels(Labels.nodeSetSelector(nodeSet.getSpec().clusterName, nodeSet.getSpec().nodeSetName)).list().getItems()
-        .stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
-    status.replicas = current.size();
-    status.readyReplicas = (int) current.stream().filter(Readiness::isPodReady).count();
-    if (cluster != null) {
-      boolean ready = status.readyReplicas == desired && status.replicas == desired;
-      status.conditions = Conditions.set(status.conditions, generation(nodeSet), Conditions.READY, ready,
-          ready ? "AllNodesReady" : "NodesNotReady", status.readyReplicas + " of " + desired + " nodes ready"
-              + pendingReason(current));
+  // ---------------------------------------------------------------- steps
+
+  private SlurmView lookAtSlurm(SlurmCluster cluster, NodeSet nodeSet) {
+    if (slurm == null) {
+      return new SlurmView(null, List.of(), "no Slurm connection configured");
     }
-    return UpdateControl.patchStatus(nodeSet).rescheduleAfter(Duration.ofSeconds(15));
+    try {
+      SlurmClient c = slurm.forCluster(cluster);
+      String prefix = nodeSet.getMetadata().getName() + "-";
+      List<SlurmNode> nodes = c.nodes().stream().filter(n -> n.name().startsWith(prefix)).toList();
+      return new SlurmView(c, nodes, null);
+    } catch (SlurmException e) {
+      return new SlurmView(null, List.of(), e.getMessage());
+    }
+  }
+
+  private void autoscale(SlurmCluster cluster, NodeSet nodeSet, List<Pod> pods, SlurmView view) {
+    var spec = nodeSet.getSpec();
+    Instant now = clock.instant();
+    for (SlurmNode node : view.nodes()) {
+      if (node.isIdle()) {
+        idleSince.putIfAbsent(node.name(), now);
+      } else {
+        idleSince.remove(node.name());
+      }
+    }
+    Set<String> partitions = cluster.getSpec().partitions.stream()
+        .filter(p -> p.nodeSets.contains(spec.nodeSetName)).map(p -> p.name).collect(Collectors.toSet());
+    Set<String> features = new LinkedHashSet<>();
+    features.add(spec.nodeSetName);
+    features.addAll(spec.features);
+    int current = spec.replicas == null ? 0 : spec.replicas;
+    var nodeSetView = new NodeSetView(spec.nodeSetName, partitions, features, spec.cpus, spec.gpus,
+        spec.minReplicas == null ? 0 : spec.minReplicas, spec.maxReplicas, current, pods.size(), view.nodes());
+    List<io.slurmkube.slurm.SlurmJob> jobs;
+    try {
+      jobs = view.client().activeJobs();
+    } catch (SlurmException e) {
+      nodeSet.getStatus().lastScaleDecision = "not scaling: cannot read the Slurm queue: " + e.getMessage();
+      return;
+    }
+    var decision = ScalePolicy.decide(nodeSetView, jobs, idleSince,
+        Duration.ofSeconds(spec.scaleDownDelaySeconds == null ? 60 : spec.scaleDownDelaySeconds), now);
+    nodeSet.getStatus().lastScaleDecision = decision.reason();
+    if (decision.changes(current)) {
+      client.resources(NodeSet.class).inNamespace(nodeSet.getMetadata().getNamespace())
+          .withName(nodeSet.getMetadata().getName()).edit(n -> {
+            n.getSpec().replicas = decision.replicas();
+            return n;
+          });
+      spec.replicas = decision.replicas();
+      events.normal(nodeSet, decision.replicas() > current ? "ScaledUp" : "ScaledDown",
+          "replicas " + current + " -> " + decision.replicas() + ": " + decision.reason());
+    }
+  }
+
+  /** Nodes this operator drained for a scale-down that is no longer wanted go back to work. */
+  private void resumeOwnDrains(NodeSet nodeSet, SlurmView view) {
+    for (SlurmNode node : view.nodes()) {
+      if (node.isDrainFlagged() && DrainingScaleDown.drainedByOperator(node) && !node.isDown()) {
+        try {
+          view.client().resumeNode(node.name(), DrainingScaleDown.REASON_PREFIX + " wanted again");
+          events.normal(nodeSet, "NodeResumed", "Resumed node " + node.name() + ": the scale-down that drained it was called off");
+        } catch (SlurmException e) {
+          LOG.warn("could not resume node={}: {}", node.name(), e.getMessage());
+        }
+      }
+    }
   }
 
   /** New pods take the lowest free ordinals, so node names stay short and predictable. */
@@ -103,10 +195,75 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
       }
       client.resource(pod).create();
       created++;
-      LOG.info("created pod nodeset={} namespace={} pod={}", nodeSet.getMetadata().getName(),
-          nodeSet.getMetadata().getNamespace(), pod.getMetadata().getName());
       events.normal(nodeSet, "NodeCreated", "Created pod " + pod.getMetadata().getName());
     }
+  }
+
+  private void scaleDown(NodeSet nodeSet, List<Pod> pods, SlurmView view, int excess) {
+    if (!view.available()) {
+      nodeSet.getStatus().lastScaleDecision = "waiting to remove " + excess
+          + " node(s): cannot ask Slurm which are drained (" + view.problem() + ")";
+      return;
+    }
+    ScaleDown.Decision decision;
+    try {
+      decision = DrainingScaleDown.removeNodes(view.client(), nodeSet, pods, view.nodes(), excess);
+    } catch (SlurmException e) {
+      nodeSet.getStatus().lastScaleDecision = "waiting to remove " + excess + " node(s): " + e.getMessage();
+      return;
+    }
+    for (Pod pod : decision.podsToDelete()) {
+      client.resource(pod).delete();
+      events.normal(nodeSet, "NodeRemoved", "Deleted pod " + pod.getMetadata().getName() + " (drained, no job)");
+    }
+    nodeSet.getStatus().lastScaleDecision = decision.reason();
+  }
+
+  /** The last step of a scale-down, and what an operator restart in the middle of one leaves to do. */
+  private void deleteRecordsOfRemovedPods(NodeSet nodeSet, SlurmView view) {
+    Set<String> podNames = new HashSet<>();
+    client.pods().inNamespace(nodeSet.getMetadata().getNamespace())
+        .withLabels(Labels.nodeSetSelector(nodeSet.getSpec().clusterName, nodeSet.getSpec().nodeSetName))
+        .list().getItems().forEach(p -> podNames.add(p.getMetadata().getName()));
+    for (SlurmNode node : view.nodes()) {
+      if (!podNames.contains(node.name()) && DrainingScaleDown.drainedByOperator(node) && !node.isBusy()) {
+        try {
+          view.client().deleteNode(node.name());
+          idleSince.remove(node.name());
+          events.normal(nodeSet, "NodeRecordDeleted", "Deleted Slurm node record " + node.name() + " after its pod was removed");
+        } catch (SlurmException e) {
+          LOG.warn("could not delete node record node={}: {}", node.name(), e.getMessage());
+        }
+      }
+    }
+  }
+
+  private void updateStatus(NodeSet nodeSet, int desired, SlurmView view) {
+    var status = nodeSet.getStatus();
+    List<Pod> current = client.pods().inNamespace(nodeSet.getMetadata().getNamespace())
+        .withLabels(Labels.nodeSetSelector(nodeSet.getSpec().clusterName, nodeSet.getSpec().nodeSetName)).list().getItems()
+        .stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
+    status.replicas = current.size();
+    status.readyReplicas = (int) current.stream().filter(Readiness::isPodReady).count();
+    if (view.available()) {
+      status.idle = (int) view.nodes().stream().filter(SlurmNode::isIdle).count();
+      status.allocated = (int) view.nodes().stream().filter(SlurmNode::isBusy).count();
+      status.draining = (int) view.nodes().stream().filter(SlurmNode::isDrainFlagged).count();
+    }
+    boolean ready = status.readyReplicas == desired && status.replicas == desired;
+    String message = status.readyReplicas + " of " + desired + " nodes ready" + pendingReason(current);
+    if (!view.available()) {
+      message += "; Slurm not reachable: " + view.problem();
+    }
+    status.conditions = Conditions.set(status.conditions, generation(nodeSet), Conditions.READY, ready,
+        ready ? "AllNodesReady" : "NodesNotReady", message);
+  }
+
+  private static List<Pod> activePods(Context<NodeSet> context) {
+    return context.getSecondaryResources(Pod.class).stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+        .sorted(Comparator.comparingInt(NodePodBuilder::ordinal))
+        .toList();
   }
 
   /** Why pods are not running, in the words of the scheduler (e.g. Insufficient cpu). */

@@ -30,6 +30,9 @@ import io.slurmkube.model.Labels;
 import io.slurmkube.model.LoginBuilder;
 import io.slurmkube.model.NodeSetBuilder;
 import io.slurmkube.model.RestApiBuilder;
+import io.slurmkube.slurm.SlurmConnections;
+import io.slurmkube.slurm.SlurmException;
+import io.slurmkube.slurm.SlurmJob;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,11 +56,13 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
   private final Applier applier;
   private final EventRecorder events;
   private final KeySecrets keySecrets = new KeySecrets(new SecureRandom());
+  private final SlurmConnections slurm;
 
-  public SlurmClusterReconciler(KubernetesClient client, EventRecorder events) {
+  public SlurmClusterReconciler(KubernetesClient client, EventRecorder events, SlurmConnections slurm) {
     this.client = client;
     this.applier = new Applier(client);
     this.events = events;
+    this.slurm = slurm;
   }
 
   /** One named step of the reconcile; the name appears in events, logs and status. */
@@ -108,7 +113,9 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
             model.name(), model.namespace(), step.name(), e.getCode(), e.getStatus().getMessage());
       }
     }
-    SlurmClusterStatus status = ClusterStatus.compute(cluster, observed(model), log.problems);
+    var observed = observed(model);
+    SlurmClusterStatus status = ClusterStatus.compute(cluster, observed, log.problems);
+    status.pendingJobs = pendingJobs(cluster, observed, status.pendingJobs);
     cluster.setStatus(status);
     // Component readiness arrives through the informers; the requeue is a safety net.
     return UpdateControl.patchStatus(cluster).rescheduleAfter(Duration.ofSeconds(30));
@@ -254,6 +261,23 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
   }
 
   // ---------------------------------------------------------------- status inputs
+
+  /** Pending jobs from Slurm once its REST API is up; the last known count while it cannot be asked. */
+  private Integer pendingJobs(SlurmCluster cluster, ClusterStatus.Observed observed, Integer previous) {
+    var restApi = observed.restApi();
+    boolean restApiReady = restApi != null && restApi.getStatus() != null
+        && restApi.getStatus().getReadyReplicas() != null && restApi.getStatus().getReadyReplicas() > 0;
+    if (slurm == null || !restApiReady) {
+      return previous;
+    }
+    try {
+      return (int) slurm.forCluster(cluster).activeJobs().stream().filter(SlurmJob::isPending).count();
+    } catch (SlurmException e) {
+      LOG.info("cannot read the Slurm queue cluster={} namespace={} reason=\"{}\"",
+          cluster.getMetadata().getName(), cluster.getMetadata().getNamespace(), e.getMessage());
+      return previous;
+    }
+  }
 
   private ClusterStatus.Observed observed(ClusterModel model) {
     var ns = model.namespace();

@@ -1,0 +1,84 @@
+package io.slurmkube.autoscale;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.slurmkube.api.NodeSet;
+import io.slurmkube.model.NodePodBuilder;
+import io.slurmkube.reconcile.ScaleDown;
+import io.slurmkube.slurm.SlurmClient;
+import io.slurmkube.slurm.SlurmNode;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Scale-down that never kills a job: a pod is deleted only when its Slurm node is drained (by this
+ * operator) and holds no job, or when it never became a Slurm node and is not running. Nodes are
+ * drained idle-first, highest ordinal first; a drain set by someone else is left alone.
+ */
+public final class DrainingScaleDown {
+  /** Every reason this operator writes starts so: it is how its own drains are told from an administrator's. */
+  public static final String REASON_PREFIX = "slurmkube:";
+
+  private DrainingScaleDown() {}
+
+  public static boolean drainedByOperator(SlurmNode node) {
+    return node.reason() != null && node.reason().startsWith(REASON_PREFIX);
+  }
+
+  public static ScaleDown.Decision removeNodes(SlurmClient slurm, NodeSet nodeSet, List<Pod> pods, List<SlurmNode> nodes,
+      int excess) {
+    Map<String, SlurmNode> byName = nodes.stream().collect(Collectors.toMap(SlurmNode::name, Function.identity()));
+    List<Pod> delete = new ArrayList<>();
+    List<Pod> draining = new ArrayList<>();
+    List<Pod> candidates = new ArrayList<>();
+    for (Pod pod : pods) {
+      SlurmNode node = byName.get(pod.getMetadata().getName());
+      if (node == null) {
+        // Not a Slurm node: no job can be on it, unless its slurmd is up and about to register.
+        if (!"Running".equals(pod.getStatus() == null ? null : pod.getStatus().getPhase())) {
+          delete.add(pod);
+        }
+      } else if (drainedByOperator(node) && node.isDrainFlagged()) {
+        if (node.isBusy()) {
+          draining.add(pod);
+        } else {
+          delete.add(pod);
+        }
+      } else if (!node.isDrainFlagged()) {
+        candidates.add(pod);
+      }
+    }
+    // Deleted first what is already safe; then drain just enough more.
+    if (delete.size() > excess) {
+      delete = delete.subList(0, excess);
+    }
+    int stillToDrain = excess - delete.size() - draining.size();
+    candidates.sort(Comparator
+        .comparing((Pod p) -> byName.get(p.getMetadata().getName()).isBusy())
+        .thenComparing(Comparator.comparingInt(NodePodBuilder::ordinal).reversed()));
+    List<String> newlyDrained = new ArrayList<>();
+    for (Pod pod : candidates.subList(0, Math.max(0, Math.min(stillToDrain, candidates.size())))) {
+      String name = pod.getMetadata().getName();
+      slurm.drainNode(name, REASON_PREFIX + " scale-down of NodeSet " + nodeSet.getMetadata().getName());
+      newlyDrained.add(name);
+    }
+    var reason = new StringBuilder("removing " + excess + " node(s)");
+    if (!delete.isEmpty()) {
+      reason.append("; deleting ").append(names(delete)).append(" (drained, no job)");
+    }
+    if (!draining.isEmpty()) {
+      reason.append("; waiting for jobs on ").append(names(draining)).append(" to finish");
+    }
+    if (!newlyDrained.isEmpty()) {
+      reason.append("; draining ").append(String.join(", ", newlyDrained));
+    }
+    return new ScaleDown.Decision(delete, reason.toString());
+  }
+
+  private static String names(List<Pod> pods) {
+    return pods.stream().map(p -> p.getMetadata().getName()).collect(Collectors.joining(", "));
+  }
+}

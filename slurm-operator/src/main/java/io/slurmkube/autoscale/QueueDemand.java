@@ -1,0 +1,71 @@
+package io.slurmkube.autoscale;
+
+import io.slurmkube.slurm.SlurmJob;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * How many nodes of a node set the pending queue asks for. A pending job counts when it waits in
+ * a partition of the node set, its --constraint names only features the node set has, one node of
+ * the set can hold its share of CPUs and GPUs, and it waits for something more nodes can give
+ * (not a dependency, a hold, a begin time or a limit).
+ */
+public final class QueueDemand {
+
+  /** Pending reasons that new nodes cannot cure. */
+  private static final List<String> NOT_FOR_NODES = List.of("dependency", "begintime", "jobheld", "assoc", "qos",
+      "reservation", "partitiondown", "partitioninactive", "partitiontimelimit", "invalid", "badconstraints",
+      "launchfailed", "nodedown" /* a job pinned to a named node that is down */);
+
+  private QueueDemand() {}
+
+  /** Nodes wanted by the jobs this node set could run. */
+  public static int nodesWanted(NodeSetView nodeSet, List<SlurmJob> jobs) {
+    return eligible(nodeSet, jobs).stream().mapToInt(j -> Math.max(1, j.nodes())).sum();
+  }
+
+  public static List<SlurmJob> eligible(NodeSetView nodeSet, List<SlurmJob> jobs) {
+    return jobs.stream()
+        .filter(SlurmJob::isPending)
+        .filter(j -> waitsForNodes(j.reason()))
+        .filter(j -> inPartitionOf(nodeSet, j))
+        .filter(j -> constraintMet(nodeSet.features(), j.features()))
+        .filter(j -> fitsNodeSet(nodeSet, j))
+        .toList();
+  }
+
+  static boolean waitsForNodes(String reason) {
+    String r = reason == null ? "" : reason.toLowerCase(Locale.ROOT);
+    return NOT_FOR_NODES.stream().noneMatch(r::startsWith);
+  }
+
+  static boolean inPartitionOf(NodeSetView nodeSet, SlurmJob job) {
+    if (job.partition() == null || job.partition().isBlank()) {
+      return false;
+    }
+    return Arrays.stream(job.partition().split(",")).map(String::trim).anyMatch(nodeSet.partitions()::contains);
+  }
+
+  /** Constraints joined by '&' or ',' must all be features of the node set; '|' and '[...]' are not guessed at. */
+  static boolean constraintMet(Set<String> features, String constraint) {
+    if (constraint == null || constraint.isBlank()) {
+      return true;
+    }
+    if (constraint.contains("|") || constraint.contains("[") || constraint.contains("*")) {
+      return false;
+    }
+    Set<String> wanted = Arrays.stream(constraint.split("[&,]")).map(String::trim)
+        .filter(s -> !s.isEmpty()).collect(Collectors.toSet());
+    return features.containsAll(wanted);
+  }
+
+  static boolean fitsNodeSet(NodeSetView nodeSet, SlurmJob job) {
+    int nodes = Math.max(1, job.nodes());
+    int cpusPerNode = (job.cpus() + nodes - 1) / nodes;
+    int gpusPerNode = (job.gpus() + nodes - 1) / nodes;
+    return cpusPerNode <= nodeSet.cpus() && gpusPerNode <= nodeSet.gpus() && nodes <= nodeSet.maxReplicas();
+  }
+}

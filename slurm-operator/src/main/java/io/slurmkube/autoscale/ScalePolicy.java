@@ -1,0 +1,64 @@
+package io.slurmkube.autoscale;
+
+import io.slurmkube.slurm.SlurmJob;
+import io.slurmkube.slurm.SlurmNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The autoscaling decision for one node set: a pure function of the queue, the nodes and the clock.
+ * Up: enough nodes for the eligible pending jobs, counting idle nodes and pods still starting.
+ * Down: only with nothing eligible pending, by the nodes idle for longer than the delay.
+ * Always within [minReplicas, maxReplicas].
+ */
+public final class ScalePolicy {
+
+  public record Decision(int replicas, String reason) {
+    public boolean changes(int current) {
+      return replicas != current;
+    }
+  }
+
+  private ScalePolicy() {}
+
+  /**
+   * @param idleSince when each idle node of the set was first seen idle (kept by the caller)
+   */
+  public static Decision decide(NodeSetView nodeSet, List<SlurmJob> jobs, Map<String, Instant> idleSince,
+      Duration scaleDownDelay, Instant now) {
+    int current = nodeSet.replicas();
+    int wanted = QueueDemand.nodesWanted(nodeSet, jobs);
+    int idle = (int) nodeSet.nodes().stream().filter(SlurmNode::isIdle).count();
+    int coming = idle + nodeSet.starting();
+
+    if (current < nodeSet.minReplicas()) {
+      return new Decision(nodeSet.minReplicas(), "raised to minReplicas " + nodeSet.minReplicas());
+    }
+    if (current > nodeSet.maxReplicas()) {
+      return new Decision(nodeSet.maxReplicas(), "lowered to maxReplicas " + nodeSet.maxReplicas());
+    }
+    if (wanted > coming) {
+      int target = Math.min(nodeSet.maxReplicas(), current + (wanted - coming));
+      if (target > current) {
+        return new Decision(target, wanted + " node(s) wanted by pending jobs, " + coming
+            + " idle or starting: scaling up to " + target + (target == nodeSet.maxReplicas() ? " (maxReplicas)" : ""));
+      }
+      return new Decision(current, wanted + " node(s) wanted by pending jobs but already at maxReplicas " + current);
+    }
+    if (wanted > 0) {
+      return new Decision(current, wanted + " node(s) wanted by pending jobs; " + coming + " idle or starting will take them");
+    }
+    long idleLongEnough = nodeSet.nodes().stream()
+        .filter(SlurmNode::isIdle)
+        .filter(n -> !idleSince.getOrDefault(n.name(), now).plus(scaleDownDelay).isAfter(now))
+        .count();
+    if (idleLongEnough > 0 && current > nodeSet.minReplicas()) {
+      int target = (int) Math.max(nodeSet.minReplicas(), current - idleLongEnough);
+      return new Decision(target, idleLongEnough + " node(s) idle for " + scaleDownDelay.toSeconds()
+          + "s or more and no pending job for them: scaling down to " + target);
+    }
+    return new Decision(current, "no pending job for this node set; " + idle + " idle node(s)");
+  }
+}

@@ -1,0 +1,61 @@
+package io.slurmkube.slurm;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.slurmkube.api.SlurmCluster;
+import io.slurmkube.model.ClusterModel;
+import io.slurmkube.model.KeySecrets;
+import java.net.URI;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One Slurm client per SlurmCluster, talking to its slurmrestd as SlurmUser with tokens signed
+ * from the cluster's JWT key Secret. A changed key (new Secret version) gets a new client.
+ */
+public class SlurmConnections {
+  /** The Slurm user the operator acts as: SlurmUser may drain, resume and delete nodes. */
+  static final String OPERATOR_USER = "slurm";
+
+  private record Cached(String keyVersion, SlurmClient client) {}
+
+  private final KubernetesClient kubernetes;
+  private final Map<String, Cached> clients = new ConcurrentHashMap<>();
+
+  public SlurmConnections(KubernetesClient kubernetes) {
+    this.kubernetes = kubernetes;
+  }
+
+  /**
+   * The client for a cluster.
+   *
+   * @throws SlurmUnavailableException when the REST API is off, the key is missing or slurmrestd
+   *     does not answer: callers must then change nothing that depends on Slurm
+   */
+  public SlurmClient forCluster(SlurmCluster cluster) {
+    var model = new ClusterModel(cluster);
+    if (!model.runsRestApi()) {
+      throw new SlurmUnavailableException("spec.restApi.enabled is false: the operator cannot ask Slurm", null);
+    }
+    Secret secret = kubernetes.secrets().inNamespace(model.namespace()).withName(model.jwtKeySecretName()).get();
+    if (secret == null || secret.getData() == null || !secret.getData().containsKey(KeySecrets.JWT_KEY)) {
+      throw new SlurmUnavailableException("JWT key Secret " + model.jwtKeySecretName() + " is missing or has no "
+          + KeySecrets.JWT_KEY, null);
+    }
+    String key = model.namespace() + "/" + model.name();
+    String version = secret.getMetadata().getResourceVersion();
+    Cached cached = clients.get(key);
+    if (cached != null && cached.keyVersion().equals(version)) {
+      return cached.client();
+    }
+    byte[] jwtKey = Base64.getDecoder().decode(secret.getData().get(KeySecrets.JWT_KEY));
+    SlurmClient client = SlurmClients.connect(URI.create(model.names().restApiUrl()), new JwtSigner(jwtKey, OPERATOR_USER));
+    clients.put(key, new Cached(version, client));
+    return client;
+  }
+
+  public void forget(SlurmCluster cluster) {
+    clients.remove(cluster.getMetadata().getNamespace() + "/" + cluster.getMetadata().getName());
+  }
+}

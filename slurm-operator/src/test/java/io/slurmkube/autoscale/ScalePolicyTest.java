@@ -1,0 +1,93 @@
+package io.slurmkube.autoscale;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.slurmkube.slurm.SlurmJob;
+import io.slurmkube.slurm.SlurmNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class ScalePolicyTest {
+  static final Instant NOW = Instant.parse("2026-11-22T12:00:00Z");
+  static final Duration DELAY = Duration.ofSeconds(30);
+
+  static SlurmJob pending(String partition, int nodes, int cpus, int gpus, String reason, String constraint) {
+    return new SlurmJob(1, "job", "alice", partition, Set.of("PENDING"), reason, NOW, nodes, cpus, gpus, constraint, "");
+  }
+
+  static SlurmNode node(String name, String... states) {
+    boolean busy = Set.of(states).contains("ALLOCATED");
+    return new SlurmNode(name, Set.of(states), List.of("cpu"), "", 0, 0, 2, busy ? 2 : 0, 1024, 0, "", "", "10.0.0.1");
+  }
+
+  static NodeSetView view(int replicas, int pods, List<SlurmNode> nodes) {
+    return new NodeSetView("cpu", Set.of("batch"), Set.of("cpu", "fast"), 2, 0, 0, 3, replicas, pods, nodes);
+  }
+
+  @Test
+  void scalesUpFromZeroForPendingJobsUpToMax() {
+    var jobs = List.of(
+        pending("batch", 1, 1, 0, "PartitionConfig", ""), pending("batch", 1, 1, 0, "Resources", ""),
+        pending("batch", 1, 1, 0, "Priority", ""), pending("batch", 1, 1, 0, "Priority", ""));
+    var decision = ScalePolicy.decide(view(0, 0, List.of()), jobs, Map.of(), DELAY, NOW);
+    assertThat(decision.replicas()).isEqualTo(3);
+    assertThat(decision.reason()).contains("4 node(s) wanted").contains("maxReplicas");
+  }
+
+  @Test
+  void podsStillStartingCountAsCapacity() {
+    var jobs = List.of(pending("batch", 2, 2, 0, "Resources", ""));
+    assertThat(ScalePolicy.decide(view(2, 2, List.of()), jobs, Map.of(), DELAY, NOW).replicas()).isEqualTo(2);
+  }
+
+  @Test
+  void ignoresJobsThisNodeSetCannotRun() {
+    var jobs = List.of(
+        pending("gpu", 1, 1, 0, "Resources", ""),               // another partition
+        pending("batch", 1, 1, 1, "Resources", ""),             // wants a GPU
+        pending("batch", 1, 8, 0, "Resources", ""),             // more CPUs than a node has
+        pending("batch", 1, 1, 0, "Dependency", ""),            // waits for another job
+        pending("batch", 1, 1, 0, "JobHeldUser", ""),           // held
+        pending("batch", 1, 1, 0, "Resources", "infiniband"));  // feature it lacks
+    var decision = ScalePolicy.decide(view(0, 0, List.of()), jobs, Map.of(), DELAY, NOW);
+    assertThat(decision.replicas()).isZero();
+  }
+
+  @Test
+  void aConstraintOnItsFeaturesCounts() {
+    var jobs = List.of(pending("batch,other", 1, 1, 0, "Resources", "cpu&fast"));
+    assertThat(ScalePolicy.decide(view(0, 0, List.of()), jobs, Map.of(), DELAY, NOW).replicas()).isEqualTo(1);
+  }
+
+  @Test
+  void scalesDownOnlyNodesIdleLongerThanTheDelay() {
+    var nodes = List.of(node("demo-cpu-0", "IDLE"), node("demo-cpu-1", "IDLE"), node("demo-cpu-2", "ALLOCATED"));
+    Map<String, Instant> idleSince = new HashMap<>();
+    idleSince.put("demo-cpu-0", NOW.minusSeconds(31));
+    idleSince.put("demo-cpu-1", NOW.minusSeconds(5));
+    var decision = ScalePolicy.decide(view(3, 3, nodes), List.of(), idleSince, DELAY, NOW);
+    assertThat(decision.replicas()).isEqualTo(2);
+    assertThat(decision.reason()).contains("1 node(s) idle for 30s");
+  }
+
+  @Test
+  void neverScalesDownWhileEligibleJobsWait() {
+    var nodes = List.of(node("demo-cpu-0", "IDLE"));
+    var decision = ScalePolicy.decide(view(1, 1, nodes), List.of(pending("batch", 1, 1, 0, "Resources", "")),
+        Map.of("demo-cpu-0", NOW.minusSeconds(600)), DELAY, NOW);
+    assertThat(decision.replicas()).isEqualTo(1);
+  }
+
+  @Test
+  void keepsWithinBounds() {
+    var bounded = new NodeSetView("cpu", Set.of("batch"), Set.of("cpu"), 2, 0, 1, 3, 0, 0, List.of());
+    assertThat(ScalePolicy.decide(bounded, List.of(), Map.of(), DELAY, NOW).replicas()).isEqualTo(1);
+    var over = new NodeSetView("cpu", Set.of("batch"), Set.of("cpu"), 2, 0, 0, 3, 5, 5, List.of());
+    assertThat(ScalePolicy.decide(over, List.of(), Map.of(), DELAY, NOW).replicas()).isEqualTo(3);
+  }
+}
