@@ -40,6 +40,13 @@ class ClusterModelTest {
     assertThat(embedded.runsDatabase()).isTrue();
     assertThat(embedded.runsSlurmdbd()).isTrue();
     cluster.getSpec().accounting.mode = AccountingSpec.Mode.External;
+    var external = new io.slurmkube.api.ExternalDatabaseSpec();
+    external.host = "db.site";
+    external.user = "slurm";
+    external.passwordSecretRef = new io.slurmkube.api.SecretKeyRef();
+    external.passwordSecretRef.name = "db";
+    external.passwordSecretRef.key = "password";
+    cluster.getSpec().accounting.external = external;
     assertThat(new ClusterModel(cluster).runsDatabase()).isFalse();
     assertThat(new ClusterModel(cluster).runsSlurmdbd()).isTrue();
     cluster.getSpec().accounting.mode = AccountingSpec.Mode.None;
