@@ -13,6 +13,8 @@ class CrdsUpToDateTest {
 
   static final Path GENERATED = Path.of("target/classes/META-INF/fabric8");
   static final Path COMMITTED = Path.of("../crds");
+  /** Helm installs the chart's own copy; it must be the same. */
+  static final Path CHART = Path.of("../charts/slurmkube-operator/crds");
 
   @Test
   void committedCrdsMatchTheGeneratedOnes() throws IOException {
@@ -24,6 +26,10 @@ class CrdsUpToDateTest {
         assertThat(committed)
             .as("crds/%s is missing or out of date: run `./mvnw -pl slurm-operator process-classes`"
                 + " and copy slurm-operator/target/classes/META-INF/fabric8/*-v1.yml to crds/", file.getFileName())
+            .exists()
+            .hasSameTextualContentAs(file);
+        assertThat(CHART.resolve(file.getFileName()))
+            .as("charts/slurmkube-operator/crds/%s differs: copy crds/*.yml there", file.getFileName())
             .exists()
             .hasSameTextualContentAs(file);
       }
