@@ -13,8 +13,10 @@ command -v javac >/dev/null || apt-get install -y -qq openjdk-17-jdk-headless >/
 
 # A cluster left over from an interrupted run would hold the ports.
 "$ROOT/e2e/substrate/cluster.sh" down
-trap '"$ROOT/e2e/substrate/cluster.sh" down' EXIT
+trap '"$ROOT/e2e/substrate/cluster.sh" down; "$ROOT/e2e/substrate/docker.sh" down' EXIT
 "$ROOT/e2e/substrate/cluster.sh" up
+# The Testcontainers integration tests (the Slurm images against real daemons) use this dockerd.
+"$ROOT/e2e/substrate/docker.sh" up
 
 cd "$ROOT"
 ./mvnw -B -ntp verify -De2e.skip=false "$@"

@@ -127,6 +127,8 @@ public final class SlurmConfig {
       line(conf, "AccountingStorageType=accounting_storage/slurmdbd");
       line(conf, "AccountingStorageHost=" + hosts.accountingAddress());
       line(conf, "AccountingStoragePort=" + SLURMDBD_PORT);
+      // GPUs are not accounted unless asked for: sacct's AllocTRES then shows gres/gpu.
+      line(conf, "AccountingStorageTRES=gres/gpu");
       line(conf, "JobCompType=jobcomp/none");
     } else {
       line(conf, "AccountingStorageType=accounting_storage/none");

@@ -1,0 +1,166 @@
+package io.slurmkube.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.slurmkube.api.AccountingSpec;
+import io.slurmkube.api.ExternalDatabaseSpec;
+import io.slurmkube.api.NodeSetSpec;
+import io.slurmkube.api.PartitionSpec;
+import io.slurmkube.api.SlurmClusterSpec;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The rendered files, line by line as Slurm reads them. SlurmClusterIT runs them in real daemons. */
+class SlurmConfigTest {
+  private static final SlurmHosts HOSTS = new SlurmHosts("demo-controller-0",
+      "demo-controller-0.demo-controller.ns.svc.cluster.local", "demo-accounting.ns.svc.cluster.local",
+      "demo-db-0.demo-db.ns.svc.cluster.local");
+
+  private static NodeSetSpec nodeSet(String name, int cpus, int memoryMiB, int gpus, Integer max) {
+    var nodeSet = new NodeSetSpec();
+    nodeSet.name = name;
+    nodeSet.cpus = cpus;
+    nodeSet.memoryMiB = memoryMiB;
+    nodeSet.gpus = gpus;
+    nodeSet.replicas = 1;
+    nodeSet.maxReplicas = max;
+    return nodeSet;
+  }
+
+  private static SlurmClusterSpec spec() {
+    var spec = new SlurmClusterSpec();
+    spec.image = "slurmkube.local/slurmctld:24.11";
+    spec.nodeImage = "slurmkube.local/slurmd:24.11";
+    var cpu = nodeSet("cpu", 4, 8192, 0, 10);
+    cpu.features.add("avx512");
+    spec.nodeSets.add(cpu);
+    spec.nodeSets.add(nodeSet("gpu", 8, 16384, 2, null));
+    var batch = new PartitionSpec();
+    batch.name = "batch";
+    batch.isDefault = true;
+    batch.nodeSets.addAll(List.of("cpu", "gpu"));
+    var gpus = new PartitionSpec();
+    gpus.name = "gpus";
+    gpus.nodeSets.add("gpu");
+    gpus.maxTime = "1-00:00:00";
+    spec.partitions.addAll(List.of(batch, gpus));
+    return spec;
+  }
+
+  private static List<String> lines(String text) {
+    return text.lines().toList();
+  }
+
+  @Test
+  void rendersEveryFileTheDaemonsRead() {
+    Map<String, String> files = SlurmConfig.render("demo", spec(), HOSTS);
+    assertThat(files).containsOnlyKeys("slurm.conf", "cgroup.conf", "gres.conf", "slurmdbd.conf");
+    assertThat(SlurmConfig.render("demo", spec(), HOSTS)).isEqualTo(files);
+  }
+
+  @Test
+  void slurmConfNamesTheControllerAuthAndConfiglessMode() {
+    List<String> conf = lines(SlurmConfig.render("demo", spec(), HOSTS).get("slurm.conf"));
+    assertThat(conf).contains(
+        "ClusterName=demo",
+        "SlurmctldHost=demo-controller-0(demo-controller-0.demo-controller.ns.svc.cluster.local)",
+        "AuthType=auth/slurm",
+        "CredType=cred/slurm",
+        "AuthAltTypes=auth/jwt",
+        "AuthAltParameters=jwt_key=/etc/slurm/jwt_hs256.key",
+        "SlurmctldParameters=enable_configless,idle_on_node_suspend",
+        "AccountingStorageType=accounting_storage/slurmdbd",
+        "AccountingStorageHost=demo-accounting.ns.svc.cluster.local",
+        "AccountingStorageTRES=gres/gpu",
+        "MailProg=/bin/true");
+    // The daemons run in the foreground and log to stderr; a log file would hide it from the pod log.
+    assertThat(conf).noneMatch(line -> line.contains("LogFile="));
+  }
+
+  @Test
+  void nodeSetsGetFuturePlaceholdersOfTheirShapeAndANodeset() {
+    List<String> conf = lines(SlurmConfig.render("demo", spec(), HOSTS).get("slurm.conf"));
+    assertThat(conf).contains(
+        "NodeName=demo-cpu-future-[0-9] State=FUTURE Features=cpu,avx512 CPUs=4 RealMemory=8192",
+        "Nodeset=cpu Feature=cpu",
+        // Without maxReplicas the node set holds its replicas.
+        "NodeName=demo-gpu-future-[0-0] State=FUTURE Features=gpu CPUs=8 RealMemory=16384 Gres=gpu:2",
+        "Nodeset=gpu Feature=gpu");
+  }
+
+  @Test
+  void aNodeSetThatCanHaveNoNodeGetsNoPlaceholder() {
+    var spec = spec();
+    spec.nodeSets.get(0).maxReplicas = null;
+    spec.nodeSets.get(0).replicas = 0;
+    assertThat(SlurmConfig.render("demo", spec, HOSTS).get("slurm.conf")).doesNotContain("demo-cpu-future");
+  }
+
+  @Test
+  void partitionsListTheirNodeSetsAndAFittingDefaultMemoryPerCpu() {
+    List<String> conf = lines(SlurmConfig.render("demo", spec(), HOSTS).get("slurm.conf"));
+    assertThat(conf).contains(
+        "PartitionName=batch Nodes=cpu,gpu Default=YES DefMemPerCPU=2048 MaxTime=UNLIMITED State=UP",
+        "PartitionName=gpus Nodes=gpu DefMemPerCPU=2048 MaxTime=1-00:00:00 State=UP");
+  }
+
+  @Test
+  void maxNodeCountLeavesRoomForPlaceholdersDynamicNodesAndReplacements() {
+    // 10 cpu + 1 gpu at most; placeholders and dynamic records for each, and as many replacements.
+    assertThat(SlurmConfig.render("demo", spec(), HOSTS).get("slurm.conf")).contains("MaxNodeCount=33\n");
+  }
+
+  @Test
+  void gresConfGivesEachGpuNodeSetItsDeviceFilesByNodeName() {
+    String gres = SlurmConfig.render("demo", spec(), HOSTS).get("gres.conf");
+    assertThat(lines(gres)).contains("AutoDetect=off", "NodeName=demo-gpu-[0-1999] Name=gpu File=/dev/slurmkube-gpu[0-1]");
+    assertThat(gres).doesNotContain("demo-cpu");
+  }
+
+  @Test
+  void nodeNamesAreTheCoveredPodNames() {
+    assertThat(SlurmConfig.nodeName("demo", "gpu", 7)).isEqualTo("demo-gpu-7");
+    assertThatThrownBy(() -> SlurmConfig.nodeName("demo", "gpu", SlurmConfig.MAX_ORDINAL + 1))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void slurmdbdConfPointsAtTheEmbeddedDatabaseWithoutAPassword() {
+    List<String> conf = lines(SlurmConfig.render("demo", spec(), HOSTS).get("slurmdbd.conf"));
+    assertThat(conf).contains("DbdHost=localhost", "DbdPort=6819", "SlurmUser=slurm", "AuthType=auth/slurm",
+        "AuthAltTypes=auth/jwt", "StorageType=accounting_storage/mysql",
+        "StorageHost=demo-db-0.demo-db.ns.svc.cluster.local", "StoragePort=3306", "StorageLoc=slurm_acct_db",
+        "StorageUser=slurm");
+    assertThat(conf).noneMatch(line -> line.startsWith("StoragePass"));
+  }
+
+  @Test
+  void slurmdbdConfUsesAnExternalDatabase() {
+    var spec = spec();
+    spec.accounting.mode = AccountingSpec.Mode.External;
+    spec.accounting.external = new ExternalDatabaseSpec();
+    spec.accounting.external.host = "mysql.example.internal";
+    spec.accounting.external.port = 3307;
+    spec.accounting.external.database = "acct";
+    spec.accounting.external.user = "slurmacct";
+    assertThat(lines(SlurmConfig.render("demo", spec, HOSTS).get("slurmdbd.conf")))
+        .contains("StorageHost=mysql.example.internal", "StoragePort=3307", "StorageLoc=acct", "StorageUser=slurmacct");
+  }
+
+  @Test
+  void noAccountingMeansNoSlurmdbd() {
+    var spec = spec();
+    spec.accounting.mode = AccountingSpec.Mode.None;
+    Map<String, String> files = SlurmConfig.render("demo", spec, HOSTS);
+    assertThat(files).doesNotContainKey("slurmdbd.conf");
+    assertThat(lines(files.get("slurm.conf"))).contains("AccountingStorageType=accounting_storage/none");
+  }
+
+  @Test
+  void clusterNamesAreWhatSlurmAccepts() {
+    assertThat(SlurmConfig.slurmClusterName("My-Cluster.1")).isEqualTo("my_cluster_1");
+    assertThat(SlurmConfig.slurmClusterName("a".repeat(50))).hasSize(40);
+  }
+}

@@ -1,0 +1,213 @@
+package io.slurmkube.slurm;
+
+import static io.slurmkube.slurm.SlurmTestCluster.CPU_NODE;
+import static io.slurmkube.slurm.SlurmTestCluster.GPU_NODE;
+import static io.slurmkube.slurm.SlurmTestCluster.awaitTrue;
+import static io.slurmkube.slurm.SlurmTestCluster.exec;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The Slurm images and the operator's Slurm client against real daemons: MariaDB, slurmdbd,
+ * slurmctld, slurmrestd and two dynamic slurmd nodes, configured by {@code SlurmConfig.render}.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SlurmClusterIT {
+  private static SlurmTestCluster cluster;
+  private static SlurmClient slurm;
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    cluster = new SlurmTestCluster("");
+    slurm = cluster.client();
+  }
+
+  @AfterAll
+  static void stopCluster() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void clientSpeaksTheApiSlurm2411ServesAndPingsTheController() {
+    assertThat(slurm.apiVersion()).isEqualTo("v0.0.42");
+    Ping ping = slurm.ping();
+    assertThat(ping.responding()).isTrue();
+    assertThat(ping.controller()).isEqualTo("slurmctld");
+    assertThat(ping.mode()).isEqualTo("primary");
+    assertThat(ping.slurmVersion()).startsWith("24.11.");
+  }
+
+  @Test
+  @Order(2)
+  void dynamicNodesRegisterWithTheirNodeSetFeatureAndGpus() {
+    List<SlurmNode> nodes = slurm.nodes();
+    // The FUTURE placeholders of slurm.conf are not nodes anyone should act on.
+    assertThat(nodes).extracting(SlurmNode::name).containsExactlyInAnyOrder(CPU_NODE, GPU_NODE);
+    SlurmNode cpu = node(CPU_NODE);
+    assertThat(cpu.isDynamic()).isTrue();
+    assertThat(cpu.isIdle()).isTrue();
+    assertThat(cpu.features()).containsExactly("cpu");
+    assertThat(cpu.cpus()).isEqualTo(2);
+    assertThat(cpu.memoryMiB()).isEqualTo(1024);
+    assertThat(cpu.gpus()).isZero();
+    SlurmNode gpu = node(GPU_NODE);
+    assertThat(gpu.features()).containsExactly("gpu");
+    assertThat(gpu.gres()).isEqualTo("gpu:2");
+    assertThat(gpu.gpus()).isEqualTo(2);
+    assertThat(gpu.gpusUsed()).isZero();
+    // What a person would check: sinfo agrees.
+    assertThat(exec(cluster.controller, "sinfo", "-N", "-h", "-o", "%N %f %G"))
+        .contains(CPU_NODE + " cpu (null)").contains(GPU_NODE + " gpu gpu:2");
+  }
+
+  @Test
+  @Order(3)
+  void sbatchJobCompletesAndAccountingShowsIt() {
+    String id = exec(cluster.controller, "sbatch", "--parsable", "--wrap", "hostname").strip();
+    awaitTrue("job " + id + " is COMPLETED in sacct", Duration.ofSeconds(90), () ->
+        exec(cluster.controller, "sacct", "-n", "-X", "-P", "-j", id, "-o", "State").strip().equals("COMPLETED"));
+    String record = exec(cluster.controller, "sacct", "-n", "-X", "-P", "-j", id, "-o", "JobID,JobName,Partition,State,ExitCode,NodeList");
+    assertThat(record.strip()).startsWith(id + "|wrap|batch|COMPLETED|0:0|demo-");
+  }
+
+  @Test
+  @Order(4)
+  void jobSubmittedThroughTheClientRunsOnAGpuNode() {
+    long id = slurm.submitJob(JobSubmission.of("client-gpu", "#!/bin/sh\necho GPUS=$CUDA_VISIBLE_DEVICES\n")
+        .withGpusPerNode(2));
+    awaitTrue("job " + id + " is COMPLETED", Duration.ofSeconds(90), () ->
+        exec(cluster.controller, "sacct", "-n", "-X", "-P", "-j", Long.toString(id), "-o", "State").strip().equals("COMPLETED"));
+    assertThat(exec(cluster.controller, "sacct", "-n", "-X", "-P", "-j", Long.toString(id), "-o", "User,NodeList,AllocTRES"))
+        .contains("slurm|" + GPU_NODE + "|").contains("gres/gpu=2");
+    assertThat(exec(cluster.gpuNode, "cat", "/tmp/slurm-" + id + ".out").strip()).isEqualTo("GPUS=0,1");
+  }
+
+  @Test
+  @Order(5)
+  void pendingJobsAreSeenWithWhatTheyAskFor() {
+    Instant before = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    // Two GPU nodes with a GPU each: only one GPU node runs, so it waits for the node set to grow.
+    long gpuJob = slurm.submitJob(JobSubmission.of("wants-two-gpu-nodes", "#!/bin/sh\nsleep 1\n")
+        .withNodes(2).withCpusPerTask(2).withGpusPerNode(1));
+    // Four nodes of the cpu node set, submitted with sbatch as a user would.
+    String cpuJob = exec(cluster.controller, "sbatch", "--parsable", "-N", "4", "-C", "cpu", "-J", "wants-four-cpu-nodes",
+        "--wrap", "sleep 1").strip();
+    try {
+      awaitTrue("both jobs are pending with a reason", Duration.ofSeconds(30), () -> {
+        List<SlurmJob> pending = slurm.activeJobs().stream().filter(SlurmJob::isPending).toList();
+        return pending.size() == 2 && pending.stream().noneMatch(j -> j.reason().equals("None"));
+      });
+      SlurmJob gpu = job(gpuJob);
+      assertThat(gpu.name()).isEqualTo("wants-two-gpu-nodes");
+      assertThat(gpu.partition()).isEqualTo("batch");
+      assertThat(gpu.nodes()).isEqualTo(2);
+      assertThat(gpu.cpus()).isEqualTo(4);
+      assertThat(gpu.gpus()).isEqualTo(2);
+      assertThat(gpu.user()).isEqualTo("slurm");
+      assertThat(gpu.reason()).isIn("ReqNodeNotAvail", "Resources", "Priority");
+      assertThat(gpu.submitTime()).isBetween(before, Instant.now());
+      SlurmJob cpu = job(Long.parseLong(cpuJob));
+      assertThat(cpu.nodes()).isEqualTo(4);
+      assertThat(cpu.cpus()).isEqualTo(4);
+      assertThat(cpu.gpus()).isZero();
+      assertThat(cpu.features()).isEqualTo("cpu");
+      assertThat(cpu.user()).isEqualTo("root");
+      assertThat(cpu.nodeList()).isEmpty();
+    } finally {
+      exec(cluster.controller, "scancel", Long.toString(gpuJob), cpuJob);
+    }
+  }
+
+  @Test
+  @Order(6)
+  void drainsANodeWithAReasonAndResumesIt() {
+    slurm.drainNode(CPU_NODE, "slurmkube: scale-down test");
+    SlurmNode drained = node(CPU_NODE);
+    assertThat(drained.isDrainFlagged()).isTrue();
+    assertThat(drained.isDrained()).isTrue();
+    assertThat(drained.reason()).isEqualTo("slurmkube: scale-down test");
+    assertThat(drained.reasonSetBy()).isEqualTo("slurm");
+    assertThat(exec(cluster.controller, "sinfo", "-R", "-h", "-o", "%n|%E")).contains(CPU_NODE + "|slurmkube: scale-down test");
+
+    slurm.resumeNode(CPU_NODE, "slurmkube: test done");
+    SlurmNode resumed = node(CPU_NODE);
+    assertThat(resumed.isDrainFlagged()).isFalse();
+    assertThat(resumed.isIdle()).isTrue();
+    assertThat(exec(cluster.controller, "sinfo", "-N", "-h", "-o", "%N %T")).contains(CPU_NODE + " idle");
+  }
+
+  @Test
+  @Order(7)
+  void refusesToDeleteABusyNode() {
+    String id = exec(cluster.controller, "sbatch", "--parsable", "-w", GPU_NODE, "--wrap", "sleep 300").strip();
+    try {
+      awaitTrue("job " + id + " runs on " + GPU_NODE, Duration.ofSeconds(60), () -> node(GPU_NODE).isBusy());
+      assertThatThrownBy(() -> slurm.deleteNode(GPU_NODE))
+          .isInstanceOf(SlurmNodeBusyException.class)
+          .hasMessageContaining(GPU_NODE)
+          .satisfies(e -> assertThat(((SlurmNodeBusyException) e).node()).isEqualTo(GPU_NODE));
+      assertThat(slurm.nodes()).extracting(SlurmNode::name).contains(GPU_NODE);
+      assertThat(exec(cluster.controller, "squeue", "-h", "-j", id, "-o", "%T")).contains("RUNNING");
+    } finally {
+      exec(cluster.controller, "scancel", id);
+    }
+  }
+
+  @Test
+  @Order(8)
+  void stoppedSlurmdMarksItsNodeDownAndTheIdleRecordIsDeleted() {
+    slurm.drainNode(CPU_NODE, "slurmkube: removing pod " + CPU_NODE);
+    // SIGTERM, as Kubernetes sends it: the entrypoint tells slurmctld before slurmd exits.
+    cluster.cpuNode.getDockerClient().stopContainerCmd(cluster.cpuNode.getContainerId()).withTimeout(30).exec();
+    SlurmNode stopped = node(CPU_NODE);
+    assertThat(stopped.isDown()).as("state %s", stopped.states()).isTrue();
+    assertThat(stopped.reason()).isEqualTo("slurmkube: pod " + CPU_NODE + " is stopping");
+    assertThat(cluster.cpuNode.getLogs()).contains("marking " + CPU_NODE + " DOWN");
+
+    slurm.deleteNode(CPU_NODE);
+    assertThat(slurm.nodes()).extracting(SlurmNode::name).containsExactly(GPU_NODE);
+    assertThat(cluster.sinfo()).doesNotContain(CPU_NODE);
+  }
+
+  @Test
+  @Order(9)
+  void deletingAnUnknownNodeIsARequestError() {
+    assertThatThrownBy(() -> slurm.deleteNode("no-such-node"))
+        .isExactlyInstanceOf(SlurmRequestException.class)
+        .hasMessageContaining("Invalid node name specified");
+  }
+
+  @Test
+  @Order(10)
+  void aTokenSignedWithAnotherKeyGetsTheAuthError() {
+    SlurmClient stranger = cluster.clientWithWrongKey();
+    assertThatThrownBy(stranger::jobs).isInstanceOf(SlurmAuthException.class).hasMessageContaining("token was refused");
+    assertThatThrownBy(stranger::nodes).isInstanceOf(SlurmAuthException.class);
+    assertThatThrownBy(() -> stranger.drainNode(GPU_NODE, "should not happen")).isInstanceOf(SlurmAuthException.class);
+    assertThat(node(GPU_NODE).isDrainFlagged()).isFalse();
+  }
+
+  private static SlurmNode node(String name) {
+    return slurm.nodes().stream().filter(n -> n.name().equals(name)).findFirst()
+        .orElseThrow(() -> new AssertionError("no node " + name + " in " + slurm.nodes()));
+  }
+
+  private static SlurmJob job(long id) {
+    return slurm.jobs().stream().filter(j -> j.id() == id).findFirst()
+        .orElseThrow(() -> new AssertionError("no job " + id));
+  }
+}

@@ -1,0 +1,323 @@
+package io.slurmkube.slurm;
+
+import io.slurmkube.api.NodeSetSpec;
+import io.slurmkube.api.PartitionSpec;
+import io.slurmkube.api.SlurmClusterSpec;
+import io.slurmkube.model.SlurmConfig;
+import io.slurmkube.model.SlurmHosts;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.BindMode;
+import org.testcontainers.containers.Container.ExecResult;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.Network;
+import org.testcontainers.containers.wait.strategy.Wait;
+import org.testcontainers.utility.DockerImageName;
+
+/**
+ * A real Slurm cluster in containers of the project's own images, configured by the operator's
+ * own renderer: MariaDB, slurmdbd, slurmctld, slurmrestd and two dynamic slurmd nodes (demo-cpu-0
+ * and demo-gpu-0, the latter with two simulated GPUs), on a network of their own on the project's
+ * dockerd. Everything it creates is removed by {@link #close()}.
+ */
+final class SlurmTestCluster implements AutoCloseable {
+  static final String CLUSTER = "demo";
+  static final String CPU_NODE = "demo-cpu-0";
+  static final String GPU_NODE = "demo-gpu-0";
+  static final String CONTROL_IMAGE = "slurmkube.local/slurmctld:24.11";
+  static final String NODE_IMAGE = "slurmkube.local/slurmd:24.11";
+  private static final String DB_PASSWORD = "test-db-password";
+
+  private final Path work;
+  private final byte[] jwtKey;
+  private final boolean startedDocker;
+  private final Network network;
+  private final List<GenericContainer<?>> containers = new ArrayList<>();
+  final GenericContainer<?> controller;
+  final GenericContainer<?> restApi;
+  final GenericContainer<?> cpuNode;
+  final GenericContainer<?> gpuNode;
+  final URI restUri;
+
+  /** The node sets and partition the tests run: cpu (up to 4 nodes) and gpu (up to 2, 2 GPUs each). */
+  static SlurmClusterSpec spec() {
+    var spec = new SlurmClusterSpec();
+    spec.image = CONTROL_IMAGE;
+    spec.nodeImage = NODE_IMAGE;
+    var cpu = new NodeSetSpec();
+    cpu.name = "cpu";
+    cpu.replicas = 1;
+    cpu.maxReplicas = 4;
+    cpu.cpus = 2;
+    cpu.memoryMiB = 1024;
+    var gpu = new NodeSetSpec();
+    gpu.name = "gpu";
+    gpu.replicas = 1;
+    gpu.maxReplicas = 2;
+    gpu.cpus = 2;
+    gpu.memoryMiB = 1024;
+    gpu.gpus = 2;
+    spec.nodeSets.addAll(List.of(cpu, gpu));
+    var batch = new PartitionSpec();
+    batch.name = "batch";
+    batch.isDefault = true;
+    batch.nodeSets.addAll(List.of("cpu", "gpu"));
+    spec.partitions.add(batch);
+    return spec;
+  }
+
+  /**
+   * @param extraSlurmConf lines appended to the rendered slurm.conf (the benchmark raises MaxJobCount)
+   */
+  SlurmTestCluster(String extraSlurmConf) throws Exception {
+    startedDocker = ensureDocker();
+    String root = projectRoot().toString();
+    loadImage(root + "/slurmctld-image", CONTROL_IMAGE);
+    loadImage(root + "/slurmd-image", NODE_IMAGE);
+
+    work = Files.createTempDirectory("slurmkube-it");
+    Path config = Files.createDirectories(work.resolve("config"));
+    Path secrets = Files.createDirectories(work.resolve("secrets"));
+    var random = new SecureRandom();
+    byte[] authKey = new byte[64];
+    random.nextBytes(authKey);
+    jwtKey = new byte[32];
+    random.nextBytes(jwtKey);
+    Files.write(secrets.resolve("slurm.key"), authKey);
+    Files.write(secrets.resolve("jwt_hs256.key"), jwtKey);
+    Files.writeString(secrets.resolve("db-password"), DB_PASSWORD);
+    var hosts = new SlurmHosts("slurmctld", "slurmctld", "slurmdbd", "db");
+    for (Map.Entry<String, String> file : SlurmConfig.render(CLUSTER, spec(), hosts).entrySet()) {
+      String text = file.getValue();
+      if (file.getKey().equals(SlurmConfig.SLURM_CONF)) {
+        text += extraSlurmConf;
+      }
+      Files.writeString(config.resolve(file.getKey()), text);
+    }
+
+    network = Network.newNetwork();
+    try {
+      // slurmrestd looks up the name of every client address; the test runner comes from the
+      // network's gateway, which only /etc/hosts can name (docker's DNS would forward and time out).
+      String gateway = DockerClientFactory.instance().client().inspectNetworkCmd().withNetworkId(network.getId()).exec()
+          .getIpam().getConfig().get(0).getGateway();
+
+      var database = control("db", "database").withEnv("SLURMKUBE_DB_PASSWORD", DB_PASSWORD)
+          .waitingFor(Wait.forLogMessage(".*ready for connections.*", 1).withStartupTimeout(Duration.ofMinutes(2)));
+      start(database);
+      start(control("slurmdbd", "slurmdbd")
+          .waitingFor(Wait.forLogMessage(".*slurmdbd version .* started.*", 1).withStartupTimeout(Duration.ofMinutes(2))));
+      controller = control("slurmctld", "slurmctld")
+          .waitingFor(Wait.forLogMessage(".*Running as primary controller.*", 1).withStartupTimeout(Duration.ofMinutes(1)));
+      start(controller);
+      restApi = control("slurmrestd", "slurmrestd").withExtraHost("test-runner", gateway);
+      start(restApi);
+      cpuNode = node(CPU_NODE, "cpu", 0);
+      gpuNode = node(GPU_NODE, "gpu", 2);
+      start(cpuNode);
+      start(gpuNode);
+      restUri = URI.create("http://" + ipOf(restApi) + ":6820");
+      awaitTrue("slurmrestd answers", Duration.ofSeconds(60), () -> {
+        try {
+          client().ping();
+          return true;
+        } catch (SlurmException e) {
+          return false;
+        }
+      });
+      awaitTrue("both slurmd nodes are idle", Duration.ofSeconds(90),
+          () -> sinfo().contains(CPU_NODE + " idle") && sinfo().contains(GPU_NODE + " idle"));
+    } catch (Exception | AssertionError e) {
+      cleanUp();
+      throw e;
+    }
+  }
+
+  private GenericContainer<?> control(String name, String role) {
+    return new GenericContainer<>(DockerImageName.parse(CONTROL_IMAGE))
+        .withNetwork(network)
+        .withNetworkAliases(name)
+        .withCreateContainerCmdModifier(cmd -> cmd.withHostName(name))
+        .withFileSystemBind(work.resolve("config").toString(), "/etc/slurmkube/config", BindMode.READ_ONLY)
+        .withFileSystemBind(work.resolve("secrets").toString(), "/etc/slurmkube/secrets", BindMode.READ_ONLY)
+        .withCommand(role);
+  }
+
+  private GenericContainer<?> node(String name, String nodeSet, int gpus) {
+    var node = new GenericContainer<>(DockerImageName.parse(NODE_IMAGE))
+        .withNetwork(network)
+        .withNetworkAliases(name)
+        .withCreateContainerCmdModifier(cmd -> cmd.withHostName(name))
+        .withFileSystemBind(work.resolve("secrets").toString(), "/etc/slurmkube/secrets", BindMode.READ_ONLY)
+        .withEnv("SLURM_CONF_SERVER", "slurmctld")
+        .withEnv("SLURM_NODESET", nodeSet)
+        .withEnv("SLURM_CPUS", "2")
+        .withEnv("SLURM_MEMORY_MIB", "1024")
+        .withEnv("SLURM_GPUS", Integer.toString(gpus))
+        .withCommand("slurmd")
+        .waitingFor(Wait.forLogMessage(".*slurmd version .* started.*", 1));
+    if (gpus > 0) {
+      // This machine has no GPU: two character devices stand in for the ones DRA would give.
+      node.withEnv("SLURM_GPU_DEVICES", "/dev/null /dev/zero");
+    }
+    return node;
+  }
+
+  private void start(GenericContainer<?> container) {
+    containers.add(container);
+    container.start();
+  }
+
+  /** A client signed with the cluster's JWT key, as the operator would make it. */
+  SlurmClient client() {
+    return SlurmClients.connect(restUri, new JwtSigner(jwtKey, "slurm"), Duration.ofSeconds(10), RetryPolicy.defaults());
+  }
+
+  /** A client whose tokens are signed with some other key. */
+  SlurmClient clientWithWrongKey() {
+    byte[] other = new byte[32];
+    new SecureRandom().nextBytes(other);
+    return SlurmClients.forVersion(SlurmRestV0042.VERSION, restUri, new JwtSigner(other, "slurm"), Duration.ofSeconds(10),
+        RetryPolicy.none());
+  }
+
+  /** "name state" per line, as sinfo -N prints them. */
+  String sinfo() {
+    return exec(controller, "sinfo", "-N", "-h", "-o", "%N %T");
+  }
+
+  /** Runs a command in a container; fails the test when it exits non-zero. */
+  static String exec(GenericContainer<?> container, String... command) {
+    try {
+      ExecResult result = container.execInContainer(command);
+      if (result.getExitCode() != 0) {
+        throw new AssertionError(String.join(" ", command) + " exited " + result.getExitCode() + ": "
+            + result.getStderr() + result.getStdout());
+      }
+      return result.getStdout();
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  static void awaitTrue(String what, Duration timeout, BooleanSupplier condition) {
+    Instant deadline = Instant.now().plus(timeout);
+    while (!condition.getAsBoolean()) {
+      if (Instant.now().isAfter(deadline)) {
+        throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting until " + what);
+      }
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  private String ipOf(GenericContainer<?> container) {
+    return container.getContainerInfo().getNetworkSettings().getNetworks().values().iterator().next().getIpAddress();
+  }
+
+  /** The container's output so far, for failure messages. */
+  static String logs(GenericContainer<?> container) {
+    return container.getLogs();
+  }
+
+  @Override
+  public void close() throws Exception {
+    cleanUp();
+  }
+
+  /** Removes every container, the network and the files; stops the dockerd if this started it. */
+  private void cleanUp() throws Exception {
+    for (int i = containers.size() - 1; i >= 0; i--) {
+      containers.get(i).stop();
+    }
+    containers.clear();
+    network.close();
+    deleteTree(work);
+    if (startedDocker) {
+      run(projectRoot().resolve("e2e/substrate/docker.sh").toString(), "down");
+    }
+  }
+
+  // ---------------------------------------------------------------- images and the docker engine
+
+  /** Starts the project's dockerd unless it runs (e2e/test-all.sh starts it); true when this did. */
+  private static boolean ensureDocker() throws Exception {
+    String docker = projectRoot().resolve("e2e/substrate/docker.sh").toString();
+    if (runQuietly(docker, "status") == 0) {
+      return false;
+    }
+    run(docker, "up");
+    return true;
+  }
+
+  /**
+   * Builds DIR into REF with e2e/substrate/images.sh (cached by the directory's content) and loads
+   * the archive into the dockerd unless the image there is already that one.
+   */
+  private static void loadImage(String dir, String ref) throws Exception {
+    String archive = run(projectRoot().resolve("e2e/substrate/images.sh").toString(), "build", dir, ref).strip();
+    String manifest = run("tar", "-xOf", archive, "manifest.json");
+    String wanted = manifest.replaceAll("(?s).*\"Config\":\"(?:blobs/sha256/)?([0-9a-f]{64})(?:\\.json)?\".*", "$1");
+    String present = runQuietly("docker", "image", "inspect", "-f", "{{.Id}}", ref) == 0
+        ? run("docker", "image", "inspect", "-f", "{{.Id}}", ref).strip() : "";
+    if (!present.endsWith(wanted)) {
+      run("docker", "load", "-q", "-i", archive);
+    }
+  }
+
+  static Path projectRoot() {
+    Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+    while (dir != null && !Files.exists(dir.resolve("e2e/substrate/images.sh"))) {
+      dir = dir.getParent();
+    }
+    if (dir == null) {
+      throw new IllegalStateException("cannot find the project root (e2e/substrate/images.sh) above " + System.getProperty("user.dir"));
+    }
+    return dir;
+  }
+
+  private static String run(String... command) throws Exception {
+    Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    byte[] out = process.getInputStream().readAllBytes();
+    if (!process.waitFor(15, TimeUnit.MINUTES) || process.exitValue() != 0) {
+      throw new IllegalStateException(String.join(" ", command) + " failed");
+    }
+    return new String(out, StandardCharsets.UTF_8);
+  }
+
+  private static int runQuietly(String... command) throws Exception {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    return process.waitFor(1, TimeUnit.MINUTES) ? process.exitValue() : -1;
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    if (root == null || !Files.exists(root)) {
+      return;
+    }
+    try (var paths = Files.walk(root)) {
+      for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    }
+  }
+}
