@@ -1,13 +1,48 @@
 #!/usr/bin/env bash
-# The demo: brings the local Kubernetes up and shows it. The cluster keeps running afterwards;
-# stop it with `e2e/substrate/cluster.sh down`.
+# The demo, on a new machine or an old one: a local Kubernetes, the project's images, the operator
+# installed by its Helm chart, the example SlurmCluster, and a job submitted with sbatch from the
+# login pod. Everything keeps running afterwards; `e2e/substrate/cluster.sh down` removes it all.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/e2e/substrate/common.sh"
 require_root "e2e/demo.sh"
+NS=slurm-demo
 
+"$ROOT/e2e/substrate/install-packages.sh"
+command -v javac >/dev/null || apt-get install -y -qq openjdk-17-jdk-headless >/dev/null
 "$ROOT/e2e/substrate/cluster.sh" status >/dev/null 2>&1 || "$ROOT/e2e/substrate/cluster.sh" up
 eval "$("$ROOT/e2e/substrate/cluster.sh" env)"
-kubectl get nodes,pods -A -o wide
+
+log "building the operator"
+(cd "$ROOT" && ./mvnw -q -B -ntp -pl slurm-operator -am package -DskipTests)
+"$ROOT/e2e/install-slurmkube.sh"
+
+log "creating SlurmCluster demo in namespace $NS (examples/slurmcluster.yaml)"
+kubectl create namespace "$NS" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+kubectl -n "$NS" apply -f "$ROOT/examples/slurmcluster.yaml"
+kubectl -n "$NS" wait slurmcluster/demo --for=condition=Ready --timeout=300s >/dev/null
+kubectl -n "$NS" get slurmcluster,nodeset
+
+login() { kubectl -n "$NS" exec deploy/demo-login -- "$@"; }
+log "submitting a job from the login pod: sbatch --wrap 'hostname; srun hostname; date'"
+job=$(login sbatch --parsable -o /tmp/demo-%j.out --wrap 'echo "Hello from Slurm job $SLURM_JOB_ID on $(hostname)"; srun hostname; date')
+login squeue
+log "job $job submitted; the node set scales up from zero to run it"
+for _ in $(seq 120); do
+  state=$(login sacct -X -n -P -o State -j "$job" | head -n1)
+  case "$state" in COMPLETED|FAILED*|CANCELLED*|TIMEOUT*|NODE_FAIL*) break ;; esac
+  sleep 2
+done
+echo "job $job: $state"
+node=$(login sacct -X -n -P -o NodeList -j "$job" | head -n1)
+echo "--- output of job $job (on $node) ---"
+kubectl -n "$NS" exec "$node" -- cat "/tmp/demo-$job.out"
+echo "--- sinfo ---"
+login sinfo
+echo "--- squeue ---"
+login squeue
+echo "--- sacct ---"
+login sacct -X -o JobID,JobName,Partition,State,Elapsed,NodeList
+kubectl -n "$NS" get pods
 echo
-echo "The cluster keeps running: eval \"\$(e2e/substrate/cluster.sh env)\" to use kubectl, e2e/substrate/cluster.sh down to stop it."
+echo "The cluster keeps running: eval \"\$(e2e/substrate/cluster.sh env)\"; kubectl -n $NS exec -it deploy/demo-login -- bash"

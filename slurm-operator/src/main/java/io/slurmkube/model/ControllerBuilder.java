@@ -1,6 +1,5 @@
 package io.slurmkube.model;
 
-import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
@@ -63,9 +62,11 @@ public final class ControllerBuilder {
                 .withImagePullPolicy(spec.imagePullPolicy)
                 .withArgs("slurmctld")
                 .addNewPort().withName("slurmctld").withContainerPort(SlurmConfig.SLURMCTLD_PORT).endPort()
+                // Ready when slurmctld answers; a bare TCP probe would be logged by it as a failed message.
                 .withNewReadinessProbe()
-                  .withNewTcpSocket().withPort(new IntOrString(SlurmConfig.SLURMCTLD_PORT)).endTcpSocket()
-                  .withPeriodSeconds(2)
+                  .withNewExec().withCommand("scontrol", "ping").endExec()
+                  .withPeriodSeconds(3)
+                  .withTimeoutSeconds(5)
                 .endReadinessProbe()
                 .withResources(PodParts.requests("100m", "256Mi"))
                 .withVolumeMounts(PodParts.configMount(), PodParts.secretsMount())

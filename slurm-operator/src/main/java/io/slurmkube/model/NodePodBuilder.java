@@ -1,6 +1,5 @@
 package io.slurmkube.model;
 
-import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -55,8 +54,9 @@ public final class NodePodBuilder {
                 "SLURM_MEMORY_MIB", Integer.toString(spec.memoryMiB),
                 "SLURM_GPUS", Integer.toString(spec.gpus)))
             .addNewPort().withName("slurmd").withContainerPort(SlurmConfig.SLURMD_PORT).endPort()
+            // Not a TCP probe: slurmd logs every connection that sends it nothing as an error.
             .withNewReadinessProbe()
-              .withNewTcpSocket().withPort(new IntOrString(SlurmConfig.SLURMD_PORT)).endTcpSocket()
+              .withNewExec().withCommand("pidof", "slurmd").endExec()
               .withPeriodSeconds(2)
             .endReadinessProbe()
             .withResources(resources)

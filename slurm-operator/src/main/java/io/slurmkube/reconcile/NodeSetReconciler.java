@@ -86,7 +86,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     if (cluster == null) {
       status.conditions = Conditions.set(status.conditions, generation(nodeSet), Conditions.READY, false, "ClusterNotFound",
           "SlurmCluster " + nodeSet.getSpec().clusterName + " (spec.clusterName) does not exist in this namespace");
-      return UpdateControl.patchStatus(nodeSet);
+      return UpdateControl.patchStatus(StatusPatch.of(nodeSet, new NodeSet(), status));
     }
     List<Pod> pods = activePods(context);
     SlurmView view = lookAtSlurm(cluster, nodeSet);
@@ -107,7 +107,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
       deleteRecordsOfRemovedPods(nodeSet, view);
     }
     updateStatus(nodeSet, desired, view);
-    return UpdateControl.patchStatus(nodeSet)
+    return UpdateControl.patchStatus(StatusPatch.of(nodeSet, new NodeSet(), status))
         .rescheduleAfter(nodeSet.getSpec().autoscales() ? AUTOSCALE_PERIOD : Duration.ofSeconds(15));
   }
 

@@ -116,19 +116,21 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
     var observed = observed(model);
     SlurmClusterStatus status = ClusterStatus.compute(cluster, observed, log.problems);
     status.pendingJobs = pendingJobs(cluster, observed, status.pendingJobs);
-    cluster.setStatus(status);
     // Component readiness arrives through the informers; the requeue is a safety net.
-    return UpdateControl.patchStatus(cluster).rescheduleAfter(Duration.ofSeconds(30));
+    return UpdateControl.patchStatus(StatusPatch.of(cluster, new SlurmCluster(), status))
+        .rescheduleAfter(Duration.ofSeconds(30));
   }
 
   @Override
   public ErrorStatusUpdateControl<SlurmCluster> updateErrorStatus(SlurmCluster cluster, Context<SlurmCluster> context, Exception e) {
+    if (e instanceof KubernetesClientException k && k.getCode() == 409) {
+      return ErrorStatusUpdateControl.defaultErrorProcessing(); // a concurrent change: the retry sees it
+    }
     events.warning(cluster, "ReconcileFailed", e.getMessage());
     var status = cluster.getStatus() == null ? new SlurmClusterStatus() : cluster.getStatus();
     status.conditions = Conditions.set(status.conditions, cluster.getMetadata().getGeneration(),
         Conditions.DEGRADED, true, "ReconcileFailed", e.getMessage());
-    cluster.setStatus(status);
-    return ErrorStatusUpdateControl.patchStatus(cluster);
+    return ErrorStatusUpdateControl.patchStatus(StatusPatch.of(cluster, new SlurmCluster(), status));
   }
 
   private void apply(ClusterModel model, HasMetadata desired) {

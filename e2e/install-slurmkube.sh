@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds the project's images, loads them into the local cluster and installs (or upgrades) the
+# operator with its Helm chart. Used by the demo and the end-to-end tests. Needs the operator jar:
+# run `./mvnw -pl slurm-operator package` first (e2e/demo.sh does).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/e2e/substrate/common.sh"
+IMAGES=$ROOT/e2e/substrate/images.sh
+NAMESPACE=${SLURMKUBE_OPERATOR_NAMESPACE:-slurmkube-system}
+eval "$("$ROOT/e2e/substrate/cluster.sh" env)"
+
+[ -f "$ROOT/slurm-operator/target/slurm-operator.jar" ] || die "no operator jar: run ./mvnw -pl slurm-operator package -DskipTests"
+archives=(
+  "$("$IMAGES" build "$ROOT/slurmctld-image" slurmkube.local/slurmctld:24.11)"
+  "$("$IMAGES" build "$ROOT/slurmd-image" slurmkube.local/slurmd:24.11)"
+  "$("$IMAGES" build "$ROOT/slurm-operator" slurmkube.local/slurm-operator:0.1.0)"
+)
+"$IMAGES" load "${archives[@]}"
+
+log "installing the operator chart into namespace $NAMESPACE"
+helm upgrade --install slurmkube "$ROOT/charts/slurmkube-operator" --namespace "$NAMESPACE" --create-namespace \
+  --set image.pullPolicy=Never --set-string podAnnotations.restartedAt="$(date +%s)" "$@" >/dev/null
+kubectl -n "$NAMESPACE" rollout status deployment/slurmkube-operator --timeout=180s >/dev/null
+log "operator is running in namespace $NAMESPACE"

@@ -1,0 +1,142 @@
+package io.slurmkube.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.slurmkube.api.NodeSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * What users come for, on the local Kubernetes with the operator installed by its chart: sbatch
+ * from a login pod, node sets that follow the queue, and no job lost to a scale-down, a
+ * slurmctld restart or an operator restart.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SlurmClusterIT {
+  static final Duration SCALE_DOWN_DELAY = Duration.ofSeconds(15);
+  static KubernetesClient client;
+  static SlurmOnKubernetes slurm;
+
+  @BeforeAll
+  static void installAndCreateCluster() throws Exception {
+    client = LocalCluster.client();
+    SlurmOnKubernetes.installOperator();
+    slurm = new SlurmOnKubernetes(client, "e2e-slurm");
+    slurm.applyExample((int) SCALE_DOWN_DELAY.toSeconds());
+    await("SlurmCluster Ready").atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(2)).until(slurm::isReady);
+  }
+
+  @AfterAll
+  static void deleteCluster() {
+    if (client != null) {
+      client.namespaces().withName("e2e-slurm").delete();
+      client.close();
+    }
+  }
+
+  private static void awaitNodeSetEmptyAndNoRecords() {
+    await("node set back at 0 with no Slurm node records").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(() -> {
+          assertThat(slurm.nodePods()).isEmpty();
+          assertThat(slurm.nodeSet().getStatus().replicas).isZero();
+          assertThat(slurm.slurmNodes()).isEmpty();
+        });
+  }
+
+  @Test
+  @Order(1)
+  void scalesFromZeroRunsEveryJobAndReturnsToZero() throws Exception {
+    assertThat(slurm.nodePods()).isEmpty();
+    List<Long> jobs = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      jobs.add(slurm.sbatch("-J", "short-" + i, "-o", "/tmp/short-%j.out", "--wrap", "hostname; sleep 2"));
+    }
+    await("the node set scales up").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+        .until(() -> slurm.nodeSet().getSpec().replicas > 0);
+    await("every job COMPLETED").atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(() -> {
+          for (long id : jobs) {
+            assertThat(slurm.jobState(id)).as("job %d", id).isEqualTo("COMPLETED");
+          }
+        });
+    NodeSet nodeSet = slurm.nodeSet();
+    assertThat(nodeSet.getSpec().replicas).isLessThanOrEqualTo(3);
+    assertThat(client.v1().events().inNamespace(slurm.namespace).list().getItems())
+        .anySatisfy(e -> assertThat(e.getReason()).isEqualTo("ScaledUp"));
+    awaitNodeSetEmptyAndNoRecords();
+  }
+
+  @Test
+  @Order(2)
+  void aRunningJobIsNeverKilledByAScaleDown() throws Exception {
+    long longJob = slurm.sbatch("-J", "long", "-o", "/tmp/long-%j.out", "--wrap", "sleep 40");
+    await("the long job runs").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
+        .until(() -> slurm.queueState(longJob).equals("RUNNING"));
+    String node = slurm.login("squeue", "-h", "-o", "%N", "-j", Long.toString(longJob)).strip();
+
+    // An administrator (or HPA) scales the node set to zero while the job runs.
+    client.resources(NodeSet.class).inNamespace(slurm.namespace).withName("demo-cpu").scale(0);
+    await("the node is drained, not deleted").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(() -> assertThat(slurm.nodeState(node)).contains("drain").contains("slurmkube: scale-down"));
+    assertThat(slurm.nodePods()).extracting(p -> p.getMetadata().getName()).contains(node);
+    assertThat(slurm.queueState(longJob)).isEqualTo("RUNNING");
+
+    await("the long job COMPLETED").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2))
+        .until(() -> slurm.jobState(longJob).equals("COMPLETED"));
+    awaitNodeSetEmptyAndNoRecords();
+  }
+
+  @Test
+  @Order(3)
+  void queuedAndRunningJobsSurviveTheLossOfTheControllerPod() throws Exception {
+    long running = slurm.sbatch("-J", "survivor", "-o", "/tmp/survivor-%j.out", "--wrap", "sleep 30");
+    long held = slurm.sbatch("-J", "held", "--hold", "--wrap", "true");
+    await("the job runs").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
+        .until(() -> slurm.queueState(running).equals("RUNNING"));
+    Pod controller = client.pods().inNamespace(slurm.namespace).withName("demo-controller-0").get();
+    client.resource(controller).withGracePeriod(0).delete();
+    await("a new controller pod").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2)).until(() -> {
+      Pod p = client.pods().inNamespace(slurm.namespace).withName("demo-controller-0").get();
+      return p != null && !p.getMetadata().getUid().equals(controller.getMetadata().getUid())
+          && p.getStatus().getContainerStatuses().stream().allMatch(s -> Boolean.TRUE.equals(s.getReady()));
+    });
+    assertThat(slurm.queueState(held)).isEqualTo("PENDING");
+    assertThat(slurm.queueState(running)).isIn("RUNNING", "COMPLETING", "COMPLETED");
+    await("the running job COMPLETED").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2))
+        .until(() -> slurm.jobState(running).equals("COMPLETED"));
+    slurm.login("scancel", Long.toString(held));
+    awaitNodeSetEmptyAndNoRecords();
+  }
+
+  @Test
+  @Order(4)
+  void anOperatorRestartMidScaleConvergesWithoutOrphans() throws Exception {
+    List<Long> jobs = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      jobs.add(slurm.sbatch("-J", "restart-" + i, "-o", "/tmp/restart-%j.out", "--wrap", "sleep 5"));
+    }
+    await("scale-up started").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+        .until(() -> !slurm.nodePods().isEmpty());
+    client.pods().inNamespace("slurmkube-system").withLabel("app.kubernetes.io/name", "slurmkube-operator")
+        .withGracePeriod(0).delete();
+    await("every job COMPLETED").atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(() -> {
+          for (long id : jobs) {
+            assertThat(slurm.jobState(id)).as("job %d", id).isEqualTo("COMPLETED");
+          }
+        });
+    awaitNodeSetEmptyAndNoRecords();
+    assertThat(client.pods().inNamespace(slurm.namespace).withLabel("app.kubernetes.io/component", "node").list().getItems())
+        .as("no slurmd pod without its NodeSet").isEmpty();
+  }
+}

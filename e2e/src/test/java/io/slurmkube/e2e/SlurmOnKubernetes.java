@@ -1,0 +1,109 @@
+package io.slurmkube.e2e;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.ExecWatch;
+import io.slurmkube.api.NodeSet;
+import io.slurmkube.api.SlurmCluster;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A SlurmCluster installed through the chart on the local cluster, and what a user does with it. */
+final class SlurmOnKubernetes {
+  final KubernetesClient client;
+  final String namespace;
+  final String cluster = "demo";
+
+  SlurmOnKubernetes(KubernetesClient client, String namespace) {
+    this.client = client;
+    this.namespace = namespace;
+  }
+
+  /** Images, chart and operator, as the demo installs them. */
+  static void installOperator() throws Exception {
+    LocalCluster.run(List.of(LocalCluster.projectRoot().resolve("e2e/install-slurmkube.sh").toString()));
+  }
+
+  /** The example cluster, with a short scale-down delay so the tests see scale-downs quickly. */
+  SlurmCluster applyExample(int scaleDownDelaySeconds) throws Exception {
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+        .serverSideApply();
+    try (InputStream in = Files.newInputStream(LocalCluster.projectRoot().resolve("examples/slurmcluster.yaml"))) {
+      SlurmCluster example = client.resources(SlurmCluster.class).load(in).item();
+      example.getMetadata().setNamespace(namespace);
+      example.getSpec().nodeSets.get(0).scaleDownDelaySeconds = scaleDownDelaySeconds;
+      return client.resource(example).create();
+    }
+  }
+
+  SlurmCluster slurmCluster() {
+    return client.resources(SlurmCluster.class).inNamespace(namespace).withName(cluster).get();
+  }
+
+  NodeSet nodeSet() {
+    return client.resources(NodeSet.class).inNamespace(namespace).withName(cluster + "-cpu").get();
+  }
+
+  boolean isReady() {
+    SlurmCluster c = slurmCluster();
+    return c != null && c.getStatus() != null && c.getStatus().conditions.stream()
+        .anyMatch(x -> x.getType().equals("Ready") && x.getStatus().equals("True"));
+  }
+
+  List<Pod> nodePods() {
+    return client.pods().inNamespace(namespace).withLabel("slurmkube.io/nodeset", "cpu").list().getItems().stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
+  }
+
+  /** Runs a command in the login pod, as a user at a terminal would; returns its standard output. */
+  String login(String... command) throws Exception {
+    Pod pod = client.pods().inNamespace(namespace).withLabel("app.kubernetes.io/component", "login").list().getItems()
+        .stream().filter(p -> "Running".equals(p.getStatus().getPhase())).findFirst()
+        .orElseThrow(() -> new IllegalStateException("no running login pod"));
+    var out = new ByteArrayOutputStream();
+    var err = new ByteArrayOutputStream();
+    try (ExecWatch watch = client.pods().inNamespace(namespace).withName(pod.getMetadata().getName())
+        .writingOutput(out).writingError(err).exec(command)) {
+      int code = watch.exitCode().get(60, TimeUnit.SECONDS);
+      if (code != 0) {
+        throw new IllegalStateException(String.join(" ", command) + " exited " + code + ": " + err.toString(StandardCharsets.UTF_8));
+      }
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  long sbatch(String... args) throws Exception {
+    String[] command = new String[args.length + 2];
+    command[0] = "sbatch";
+    command[1] = "--parsable";
+    System.arraycopy(args, 0, command, 2, args.length);
+    return Long.parseLong(login(command).strip().split(";")[0]);
+  }
+
+  /** The job's state in accounting (sacct), e.g. COMPLETED, RUNNING, PENDING. */
+  String jobState(long id) throws Exception {
+    String out = login("sacct", "-X", "-n", "-P", "-o", "State", "-j", Long.toString(id)).strip();
+    return out.isEmpty() ? "UNKNOWN" : out.lines().findFirst().orElse("").split(" ")[0];
+  }
+
+  /** The state squeue shows, or "" once the job has left the queue. */
+  String queueState(long id) throws Exception {
+    return login("squeue", "-h", "-o", "%T", "-j", Long.toString(id)).strip();
+  }
+
+  /** Slurm node records of this cluster's node set. */
+  List<String> slurmNodes() throws Exception {
+    String out = login("sinfo", "-N", "-h", "-o", "%N").strip();
+    return Arrays.stream(out.split("\\s+")).filter(s -> s.startsWith(cluster + "-cpu-")).distinct().toList();
+  }
+
+  String nodeState(String node) throws Exception {
+    return login("sinfo", "-N", "-h", "-n", node, "-o", "%T %E").strip();
+  }
+}
