@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the pinned upstream tools (Kubernetes, etcd, CoreDNS, Helm) from the Go module proxy
+# Builds the pinned upstream tools (Kubernetes, etcd, CoreDNS, Helm, KWOK) from the Go module proxy
 # into $SLURMKUBE_CACHE/bin, keyed by version. A second run with the same versions does nothing.
 # Prints the directory holding the binaries on stdout.
 set -euo pipefail
@@ -66,6 +66,7 @@ main() {
   build_simple etcd "$ETCD_VERSION" go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3 etcd
   build_simple coredns "$COREDNS_VERSION" github.com/coredns/coredns github.com/coredns/coredns coredns
   build_simple helm "$HELM_VERSION" helm.sh/helm/v3 helm.sh/helm/v3/cmd/helm helm
+  build_simple kwok "$KWOK_VERSION" sigs.k8s.io/kwok sigs.k8s.io/kwok/cmd/kwok kwok
   # One directory with everything, as the other scripts and the tests expect it.
   local all=$SLURMKUBE_CACHE/bin/all-$KUBERNETES_VERSION
   mkdir -p "$all"
@@ -73,6 +74,7 @@ main() {
   ln -sf "$SLURMKUBE_CACHE/bin/etcd-$ETCD_VERSION/etcd" "$all/etcd"
   ln -sf "$SLURMKUBE_CACHE/bin/coredns-$COREDNS_VERSION/coredns" "$all/coredns"
   ln -sf "$SLURMKUBE_CACHE/bin/helm-$HELM_VERSION/helm" "$all/helm"
+  ln -sf "$SLURMKUBE_CACHE/bin/kwok-$KWOK_VERSION/kwok" "$all/kwok"
   # The layout fabric8 kube-api-test reads in offline mode: <dir>/k8s/<version>-linux-amd64/.
   local kat=$SLURMKUBE_CACHE/kube-api-test/k8s/${KUBERNETES_VERSION#v}-linux-amd64
   mkdir -p "$kat"
