@@ -76,11 +76,13 @@ class SlurmClusterIT {
 
   @Test
   @Order(3)
-  void sbatchJobCompletesAndAccountingShowsIt() {
-    String id = exec(cluster.controller, "sbatch", "--parsable", "--wrap", "hostname").strip();
+  void sbatchFromTheLoginPodCompletesAndAccountingShowsIt() {
+    // The login image has no slurm.conf: sackd fetches it from slurmctld and signs for sbatch.
+    assertThat(exec(cluster.login, "sinfo", "-h", "-o", "%P %a")).contains("batch* up");
+    String id = exec(cluster.login, "sbatch", "--parsable", "--wrap", "hostname").strip();
     awaitTrue("job " + id + " is COMPLETED in sacct", Duration.ofSeconds(90), () ->
         exec(cluster.controller, "sacct", "-n", "-X", "-P", "-j", id, "-o", "State").strip().equals("COMPLETED"));
-    String record = exec(cluster.controller, "sacct", "-n", "-X", "-P", "-j", id, "-o", "JobID,JobName,Partition,State,ExitCode,NodeList");
+    String record = exec(cluster.login, "sacct", "-n", "-X", "-P", "-j", id, "-o", "JobID,JobName,Partition,State,ExitCode,NodeList");
     assertThat(record.strip()).startsWith(id + "|wrap|batch|COMPLETED|0:0|demo-");
   }
 

@@ -49,6 +49,7 @@ final class SlurmTestCluster implements AutoCloseable {
   final GenericContainer<?> restApi;
   final GenericContainer<?> cpuNode;
   final GenericContainer<?> gpuNode;
+  final GenericContainer<?> login;
   final URI restUri;
 
   /** The node sets and partition the tests run: cpu (up to 4 nodes) and gpu (up to 2, 2 GPUs each). */
@@ -56,19 +57,8 @@ final class SlurmTestCluster implements AutoCloseable {
     var spec = new SlurmClusterSpec();
     spec.image = CONTROL_IMAGE;
     spec.nodeImage = NODE_IMAGE;
-    var cpu = new NodeSetSpec();
-    cpu.name = "cpu";
-    cpu.replicas = 1;
-    cpu.maxReplicas = 4;
-    cpu.cpus = 2;
-    cpu.memoryMiB = 1024;
-    var gpu = new NodeSetSpec();
-    gpu.name = "gpu";
-    gpu.replicas = 1;
-    gpu.maxReplicas = 2;
-    gpu.cpus = 2;
-    gpu.memoryMiB = 1024;
-    gpu.gpus = 2;
+    var cpu = nodeSet("cpu", 4, 0);
+    var gpu = nodeSet("gpu", 2, 2);
     spec.nodeSets.addAll(List.of(cpu, gpu));
     var batch = new PartitionSpec();
     batch.name = "batch";
@@ -76,6 +66,17 @@ final class SlurmTestCluster implements AutoCloseable {
     batch.nodeSets.addAll(List.of("cpu", "gpu"));
     spec.partitions.add(batch);
     return spec;
+  }
+
+  private static NodeSetSpec nodeSet(String name, int maxReplicas, int gpus) {
+    var nodeSet = new NodeSetSpec();
+    nodeSet.name = name;
+    nodeSet.replicas = 1;
+    nodeSet.maxReplicas = maxReplicas;
+    nodeSet.cpus = 2;
+    nodeSet.memoryMiB = 1024;
+    nodeSet.gpus = gpus;
+    return nodeSet;
   }
 
   /**
@@ -128,6 +129,9 @@ final class SlurmTestCluster implements AutoCloseable {
       gpuNode = node(GPU_NODE, "gpu", 2);
       start(cpuNode);
       start(gpuNode);
+      login = slurmImage("login").withEnv("SLURM_CONF_SERVER", "slurmctld").withCommand("login")
+          .waitingFor(Wait.forLogMessage(".*sackd serves the configuration.*", 1));
+      start(login);
       restUri = URI.create("http://" + ipOf(restApi) + ":6820");
       awaitTrue("slurmrestd answers", Duration.ofSeconds(60), () -> {
         try {
@@ -139,6 +143,8 @@ final class SlurmTestCluster implements AutoCloseable {
       });
       awaitTrue("both slurmd nodes are idle", Duration.ofSeconds(90),
           () -> sinfo().contains(CPU_NODE + " idle") && sinfo().contains(GPU_NODE + " idle"));
+      awaitTrue("the login pod's client tools work", Duration.ofSeconds(30),
+          () -> succeeds(login, "sinfo"));
     } catch (Exception | AssertionError e) {
       cleanUp();
       throw e;
@@ -155,12 +161,17 @@ final class SlurmTestCluster implements AutoCloseable {
         .withCommand(role);
   }
 
-  private GenericContainer<?> node(String name, String nodeSet, int gpus) {
-    var node = new GenericContainer<>(DockerImageName.parse(NODE_IMAGE))
+  /** A container of the slurmd image, named, with the auth key mounted. */
+  private GenericContainer<?> slurmImage(String name) {
+    return new GenericContainer<>(DockerImageName.parse(NODE_IMAGE))
         .withNetwork(network)
         .withNetworkAliases(name)
         .withCreateContainerCmdModifier(cmd -> cmd.withHostName(name))
-        .withFileSystemBind(work.resolve("secrets").toString(), "/etc/slurmkube/secrets", BindMode.READ_ONLY)
+        .withFileSystemBind(work.resolve("secrets").toString(), "/etc/slurmkube/secrets", BindMode.READ_ONLY);
+  }
+
+  private GenericContainer<?> node(String name, String nodeSet, int gpus) {
+    var node = slurmImage(name)
         .withEnv("SLURM_CONF_SERVER", "slurmctld")
         .withEnv("SLURM_NODESET", nodeSet)
         .withEnv("SLURM_CPUS", "2")
@@ -182,7 +193,11 @@ final class SlurmTestCluster implements AutoCloseable {
 
   /** A client signed with the cluster's JWT key, as the operator would make it. */
   SlurmClient client() {
-    return SlurmClients.connect(restUri, new JwtSigner(jwtKey, "slurm"), Duration.ofSeconds(10), RetryPolicy.defaults());
+    return client(Duration.ofSeconds(10));
+  }
+
+  SlurmClient client(Duration requestTimeout) {
+    return SlurmClients.connect(restUri, new JwtSigner(jwtKey, "slurm"), requestTimeout, RetryPolicy.defaults());
   }
 
   /** A client whose tokens are signed with some other key. */
@@ -212,6 +227,17 @@ final class SlurmTestCluster implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);
+    }
+  }
+
+  static boolean succeeds(GenericContainer<?> container, String... command) {
+    try {
+      return container.execInContainer(command).getExitCode() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 
