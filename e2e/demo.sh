@@ -14,7 +14,7 @@ command -v javac >/dev/null || apt-get install -y -qq openjdk-17-jdk-headless >/
 eval "$("$ROOT/e2e/substrate/cluster.sh" env)"
 
 log "building the operator"
-(cd "$ROOT" && ./mvnw -q -B -ntp -pl slurm-operator -am package -DskipTests)
+(cd "$ROOT" && ./mvnw -q -B -ntp -pl slurm-operator,gpu-dra -am package -DskipTests)
 "$ROOT/e2e/install-slurmkube.sh"
 
 log "creating SlurmCluster demo in namespace $NS (examples/slurmcluster.yaml)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the project's images, loads them into the local cluster and installs (or upgrades) the
-# operator with its Helm chart. Used by the demo and the end-to-end tests. Needs the operator jar:
-# run `./mvnw -pl slurm-operator package` first (e2e/demo.sh does).
+# operator with its Helm chart (extra arguments go to `helm upgrade`). Used by the demo and the
+# end-to-end tests. Needs the operator jar: `./mvnw -pl slurm-operator package` (e2e/demo.sh does).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/e2e/substrate/common.sh"
@@ -15,6 +15,10 @@ archives=(
   "$("$IMAGES" build "$ROOT/slurmd-image" slurmkube.local/slurmd:24.11)"
   "$("$IMAGES" build "$ROOT/slurm-operator" slurmkube.local/slurm-operator:0.1.0)"
 )
+# The GPU DRA plugin's image, for `--set gpuDra.enabled=true` (needs ./mvnw -pl gpu-dra package).
+if [ -f "$ROOT/gpu-dra/target/gpu-dra.jar" ]; then
+  archives+=("$("$IMAGES" build "$ROOT/gpu-dra" slurmkube.local/gpu-dra:0.1.0)")
+fi
 "$IMAGES" load "${archives[@]}"
 
 log "installing the operator chart into namespace $NAMESPACE"

@@ -92,6 +92,13 @@ final class SlurmOnKubernetes {
     return out.isEmpty() ? "UNKNOWN" : out.lines().findFirst().orElse("").split(" ")[0];
   }
 
+  /** The job's state as slurmctld holds it (for clusters without accounting), e.g. COMPLETED. */
+  String controllerJobState(long id) throws Exception {
+    String out = login("scontrol", "show", "job", "-o", Long.toString(id));
+    var matcher = java.util.regex.Pattern.compile("JobState=(\\S+)").matcher(out);
+    return matcher.find() ? matcher.group(1) : "UNKNOWN";
+  }
+
   /** The state squeue shows, or "" once the job has left the queue. */
   String queueState(long id) throws Exception {
     return login("squeue", "-h", "-o", "%T", "-j", Long.toString(id)).strip();

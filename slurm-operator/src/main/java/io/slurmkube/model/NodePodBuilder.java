@@ -1,6 +1,11 @@
 package io.slurmkube.model;
 
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodResourceClaimBuilder;
+import io.fabric8.kubernetes.api.model.ResourceClaimBuilder;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
@@ -31,13 +36,16 @@ public final class NodePodBuilder {
         .addToRequests("cpu", new Quantity(cpuRequest))
         .addToRequests("memory", new Quantity(spec.memoryMiB + "Mi"))
         .build();
-    return new PodBuilder()
+    Pod pod = new PodBuilder()
         .withMetadata(Owned.meta(nodeSet, name, labels))
         .withNewSpec()
           .withHostname(name)
           .withSubdomain(model.names().nodes())
           .withDnsConfig(PodParts.slurmDns(model))
           .withEnableServiceLinks(false)
+          // With spec.fleet: only reserved nodes of the cluster's own Slurm pool (null otherwise).
+          .withNodeSelector(io.slurmkube.fleet.PoolMarks.podNodeSelector(model.cluster()))
+          .withTolerations(io.slurmkube.fleet.PoolMarks.podTolerations(model.cluster()))
           // The operator drains a node before deleting its pod; this is only for slurmd's own exit.
           .withTerminationGracePeriodSeconds(30L)
           .addNewContainer()
@@ -65,6 +73,30 @@ public final class NodePodBuilder {
           .withVolumes(PodParts.secretsVolume(model, false, false))
         .endSpec()
         .build();
+    if (spec.gpus > 0) {
+      claimGpus(pod, nodeSet);
+    }
+    return pod;
+  }
+
+  /**
+   * The pod's own claim from the node set's template, and the file through which the GPU DRA
+   * plugin tells the pod which devices it got; slurmd reports them to Slurm as GRES.
+   */
+  private static void claimGpus(Pod pod, NodeSet nodeSet) {
+    var podSpec = pod.getSpec();
+    podSpec.getResourceClaims().add(new PodResourceClaimBuilder()
+        .withName(GpuClaimBuilder.CLAIM).withResourceClaimTemplateName(GpuClaimBuilder.templateName(nodeSet)).build());
+    podSpec.getVolumes().add(new VolumeBuilder().withName("gpu-devices")
+        .withNewHostPath().withPath(GpuClaimBuilder.HOST_DEVICE_INFO_DIR).withType("DirectoryOrCreate").endHostPath()
+        .build());
+    var container = podSpec.getContainers().get(0);
+    container.getResources().getClaims().add(new ResourceClaimBuilder().withName(GpuClaimBuilder.CLAIM).build());
+    container.getEnv().add(new EnvVarBuilder().withName("POD_UID")
+        .withNewValueFrom().withNewFieldRef().withFieldPath("metadata.uid").endFieldRef().endValueFrom().build());
+    container.getEnv().add(new EnvVarBuilder().withName("SLURM_GPU_INFO_DIR").withValue(GpuClaimBuilder.POD_DEVICE_INFO_DIR).build());
+    container.getVolumeMounts().add(new VolumeMountBuilder().withName("gpu-devices")
+        .withMountPath(GpuClaimBuilder.POD_DEVICE_INFO_DIR).withSubPathExpr("$(POD_UID)").withReadOnly(true).build());
   }
 
   /** The ordinal a pod was created with, or -1 for a pod this operator did not name. */

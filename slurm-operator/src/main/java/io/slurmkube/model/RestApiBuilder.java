@@ -23,6 +23,13 @@ public final class RestApiBuilder {
         .build();
   }
 
+  /** Without slurmdbd, slurmrestd must not load its accounting endpoints: it exits if it tries. */
+  static String[] args(ClusterModel model) {
+    return model.runsSlurmdbd()
+        ? new String[] {"slurmrestd"}
+        : new String[] {"slurmrestd", "-s", "openapi/slurmctld"};
+  }
+
   public static Deployment deployment(ClusterModel model) {
     var spec = model.spec();
     var labels = Labels.of(model.name(), Component.REST_API);
@@ -40,7 +47,7 @@ public final class RestApiBuilder {
                 .withName("slurmrestd")
                 .withImage(spec.image)
                 .withImagePullPolicy(spec.imagePullPolicy)
-                .withArgs("slurmrestd")
+                .withArgs(args(model))
                 .addNewPort().withName("http").withContainerPort(PORT).endPort()
                 .withNewReadinessProbe()
                   .withNewTcpSocket().withPort(new IntOrString(PORT)).endTcpSocket()

@@ -19,6 +19,7 @@ import io.slurmkube.autoscale.DrainingScaleDown;
 import io.slurmkube.autoscale.NodeSetView;
 import io.slurmkube.autoscale.ScalePolicy;
 import io.slurmkube.model.ClusterModel;
+import io.slurmkube.model.GpuClaimBuilder;
 import io.slurmkube.model.Labels;
 import io.slurmkube.model.NodePodBuilder;
 import io.slurmkube.slurm.SlurmClient;
@@ -97,6 +98,14 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     int desired = nodeSet.getSpec().replicas == null ? 0 : nodeSet.getSpec().replicas;
     if (pods.size() <= desired && view.available()) {
       resumeOwnDrains(nodeSet, view);
+    }
+    if (nodeSet.getSpec().gpus != null && nodeSet.getSpec().gpus > 0) {
+      // Each pod's claim comes from this template; written before any pod refers to it.
+      var template = GpuClaimBuilder.build(nodeSet);
+      var existing = client.resource(template).get();
+      if (existing == null || !existing.getSpec().equals(template.getSpec())) {
+        client.resource(template).fieldManager(Applier.FIELD_MANAGER).forceConflicts().serverSideApply();
+      }
     }
     if (pods.size() < desired) {
       createPods(new ClusterModel(cluster), nodeSet, pods, desired - pods.size());

@@ -14,7 +14,8 @@ class BuildersTest {
   final ClusterModel model = new ClusterModel(Fixtures.cluster());
 
   static Map<String, String> env(Container container) {
-    return container.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
+    return container.getEnv().stream().filter(e -> e.getValue() != null)
+        .collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
   }
 
   @Test
@@ -89,5 +90,38 @@ class BuildersTest {
     assertThat(DatabaseBuilder.statefulSet(model).getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
         .containsExactly("database");
     assertThat(AccountingBuilder.deployment(model).getSpec().getStrategy().getType()).isEqualTo("Recreate");
+  }
+
+  @Test
+  void gpuNodeSetPodsClaimTheirGpusThroughDra() {
+    var entry = model.spec().nodeSets.get(0);
+    entry.gpus = 2;
+    var nodeSet = NodeSetBuilder.build(model, entry, true);
+    var template = GpuClaimBuilder.build(nodeSet);
+    var request = template.getSpec().getSpec().getDevices().getRequests().get(0);
+    assertThat(request.getExactly().getCount()).isEqualTo(2L);
+    assertThat(request.getExactly().getDeviceClassName()).isEqualTo("gpu.slurmkube.io");
+
+    var pod = NodePodBuilder.build(model, nodeSet, 0);
+    assertThat(pod.getSpec().getResourceClaims()).singleElement()
+        .satisfies(c -> assertThat(c.getResourceClaimTemplateName()).isEqualTo("demo-cpu-gpus"));
+    var container = pod.getSpec().getContainers().get(0);
+    assertThat(container.getResources().getClaims()).extracting(c -> c.getName()).containsExactly("gpus");
+    assertThat(env(container)).containsEntry("SLURM_GPUS", "2").containsEntry("SLURM_GPU_INFO_DIR", "/var/run/slurmkube/gpus");
+    assertThat(container.getVolumeMounts()).anySatisfy(m -> assertThat(m.getSubPathExpr()).isEqualTo("$(POD_UID)"));
+  }
+
+  @Test
+  void cpuNodeSetPodsClaimNothing() {
+    var pod = NodePodBuilder.build(model, NodeSetBuilder.build(model, model.spec().nodeSets.get(0), true), 0);
+    assertThat(pod.getSpec().getResourceClaims()).isEmpty();
+  }
+
+  @Test
+  void restApiLeavesOutAccountingEndpointsWithoutSlurmdbd() {
+    assertThat(RestApiBuilder.args(model)).containsExactly("slurmrestd");
+    var cluster = Fixtures.cluster();
+    cluster.getSpec().accounting.mode = io.slurmkube.api.AccountingSpec.Mode.None;
+    assertThat(RestApiBuilder.args(new ClusterModel(cluster))).containsExactly("slurmrestd", "-s", "openapi/slurmctld");
   }
 }

@@ -1,0 +1,139 @@
+package io.slurmkube.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.slurmkube.api.NodeSet;
+import io.slurmkube.api.NodeSetSpec;
+import io.slurmkube.api.PartitionSpec;
+import io.slurmkube.api.SlurmCluster;
+import io.slurmkube.api.SlurmClusterSpec;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * A GPU node set through the real scheduler and kubelet: the chart's GPU DRA plugin publishes four
+ * simulated GPUs, each slurmd pod claims two, Slurm sees gres gpu:2, and a {@code --gpus=2} job
+ * sees exactly the devices its pod was allocated.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SlurmGpuIT {
+  static final String NS = "e2e-gpu";
+  static KubernetesClient client;
+  static SlurmOnKubernetes slurm;
+
+  @BeforeAll
+  static void installWithGpus() throws Exception {
+    client = LocalCluster.client();
+    LocalCluster.run(List.of(LocalCluster.projectRoot().resolve("e2e/install-slurmkube.sh").toString(),
+        "--set", "gpuDra.enabled=true", "--set", "gpuDra.simulatedGpus=4",
+        "--set", "gpuDra.kubeletDir=/var/lib/slurmkube-cluster/kubelet"));
+    await("the plugin publishes 4 GPUs").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2))
+        .until(() -> client.resources(ResourceSlice.class).list().getItems().stream()
+            .filter(s -> "gpu.slurmkube.io".equals(s.getSpec().getDriver()))
+            .mapToInt(s -> s.getSpec().getDevices().size()).sum() == 4);
+
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).serverSideApply();
+    var spec = new SlurmClusterSpec();
+    spec.image = "slurmkube.local/slurmctld:24.11";
+    spec.nodeImage = "slurmkube.local/slurmd:24.11";
+    spec.imagePullPolicy = "Never";
+    spec.accounting.mode = io.slurmkube.api.AccountingSpec.Mode.None;
+    var gpu = new NodeSetSpec();
+    gpu.name = "gpu";
+    gpu.replicas = 1;
+    gpu.gpus = 2;
+    gpu.cpus = 1;
+    gpu.cpuRequest = "250m";
+    gpu.memoryMiB = 512;
+    spec.nodeSets.add(gpu);
+    var partition = new PartitionSpec();
+    partition.name = "gpu";
+    partition.nodeSets = List.of("gpu");
+    partition.isDefault = true;
+    spec.partitions.add(partition);
+    var cluster = new SlurmCluster();
+    cluster.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("demo").withNamespace(NS).build());
+    cluster.setSpec(spec);
+    client.resource(cluster).create();
+    slurm = new SlurmOnKubernetes(client, NS);
+    await("SlurmCluster Ready").atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(2)).until(slurm::isReady);
+  }
+
+  @AfterAll
+  static void removeGpuPlugin() throws Exception {
+    if (client == null) {
+      return;
+    }
+    client.namespaces().withName(NS).delete();
+    await().atMost(Duration.ofMinutes(2)).until(() -> client.namespaces().withName(NS).get() == null);
+    // One DRA plugin per node: leave none behind for other tests.
+    SlurmOnKubernetes.installOperator();
+    client.close();
+  }
+
+  NodeSet gpuNodeSet() {
+    return client.resources(NodeSet.class).inNamespace(NS).withName("demo-gpu").get();
+  }
+
+  @Test
+  @Order(1)
+  void slurmSeesTheTwoGpusItsPodClaimed() {
+    await("the GPU node registers with gpu:2").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(() -> assertThat(slurm.login("sinfo", "-N", "-h", "-o", "%N %G").strip())
+            .isEqualTo("demo-gpu-0 gpu:2"));
+  }
+
+  @Test
+  @Order(2)
+  void aGpuJobSeesExactlyTheAllocatedDevices() throws Exception {
+    long job = slurm.sbatch("--gpus=2", "-o", "/tmp/gpu-%j.out", "--wrap",
+        "echo SLURM_JOB_GPUS=$SLURM_JOB_GPUS; cat /var/run/slurmkube/gpus/*.env");
+    await("the GPU job COMPLETED").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2))
+        .until(() -> slurm.controllerJobState(job).equals("COMPLETED"));
+    String jobOutput = execOnNode("demo-gpu-0", "cat", "/tmp/gpu-" + job + ".out");
+    ResourceClaim claim = client.resources(ResourceClaim.class).inNamespace(NS).list().getItems().stream()
+        .filter(c -> c.getMetadata().getName().startsWith("demo-gpu-0")).findFirst().orElseThrow();
+    List<String> allocated = claim.getStatus().getAllocation().getDevices().getResults().stream()
+        .map(r -> r.getDevice()).sorted().toList();
+    assertThat(allocated).hasSize(2);
+    String devicesLine = jobOutput.lines().filter(l -> l.startsWith("SLURMKUBE_GPU_DEVICES=")).findFirst().orElseThrow();
+    assertThat(Arrays.stream(devicesLine.substring(devicesLine.indexOf('=') + 1).split(",")).sorted().toList())
+        .isEqualTo(allocated);
+    String jobGpus = jobOutput.lines().filter(l -> l.startsWith("SLURM_JOB_GPUS=")).findFirst().orElseThrow();
+    assertThat(jobGpus.substring(jobGpus.indexOf('=') + 1).split(",")).hasSize(2);
+  }
+
+  @Test
+  @Order(3)
+  void aPodThatCannotGetGpusStaysPendingAndTheNodeSetSaysWhy() {
+    client.resources(NodeSet.class).inNamespace(NS).withName("demo-gpu").scale(3);
+    await("the third pod is Pending for lack of GPUs").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(() -> {
+          var pod = client.pods().inNamespace(NS).withName("demo-gpu-2").get();
+          assertThat(pod).isNotNull();
+          assertThat(pod.getStatus().getPhase()).isEqualTo("Pending");
+          assertThat(gpuNodeSet().getStatus().conditions)
+              .anySatisfy(c -> assertThat(c.getMessage()).contains("cannot allocate all claims"));
+        });
+  }
+
+  private String execOnNode(String pod, String... command) throws Exception {
+    var out = new java.io.ByteArrayOutputStream();
+    try (var watch = client.pods().inNamespace(NS).withName(pod).writingOutput(out).exec(command)) {
+      watch.exitCode().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,46 @@
+package io.slurmkube.model;
+
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimTemplate;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimTemplateBuilder;
+import io.slurmkube.api.NodeSet;
+
+/**
+ * The ResourceClaimTemplate from which each slurmd pod of a GPU node set gets its own claim for
+ * {@code gpus} devices of the node set's DeviceClass (Dynamic Resource Allocation).
+ */
+public final class GpuClaimBuilder {
+  /** The claim's name inside the pod, and the one request in it. */
+  public static final String CLAIM = "gpus";
+  /** Where the GPU DRA plugin writes, per pod, which devices the pod got (containerd 1.6 ignores CDI). */
+  public static final String HOST_DEVICE_INFO_DIR = "/var/run/slurmkube-gpu";
+  public static final String POD_DEVICE_INFO_DIR = "/var/run/slurmkube/gpus";
+
+  private GpuClaimBuilder() {}
+
+  public static String templateName(NodeSet nodeSet) {
+    return nodeSet.getMetadata().getName() + "-gpus";
+  }
+
+  public static ResourceClaimTemplate build(NodeSet nodeSet) {
+    var spec = nodeSet.getSpec();
+    var labels = Labels.nodeSetSelector(spec.clusterName, spec.nodeSetName);
+    labels.put(Labels.MANAGED_BY, Labels.OPERATOR);
+    return new ResourceClaimTemplateBuilder()
+        .withMetadata(Owned.meta(nodeSet, templateName(nodeSet), labels))
+        .withNewSpec()
+          .withNewSpec()
+            .withNewDevices()
+              .addNewRequest()
+                .withName(CLAIM)
+                .withNewExactly()
+                  .withDeviceClassName(spec.deviceClassName)
+                  .withAllocationMode("ExactCount")
+                  .withCount((long) spec.gpus)
+                .endExactly()
+              .endRequest()
+            .endDevices()
+          .endSpec()
+        .endSpec()
+        .build();
+  }
+}
