@@ -59,6 +59,12 @@ public final class SlurmkubeOperator {
         c.settingNamespaces(namespaces);
       }
     });
+    // Slurm pools (spec.fleet): SlurmClusters of the watched namespaces, nodes and pods cluster-wide.
+    operator.register(new io.slurmkube.fleet.FleetReconciler(client, events, java.time.Clock.systemUTC()), c -> {
+      if (!namespaces.isEmpty()) {
+        c.settingNamespaces(namespaces);
+      }
+    });
   }
 
   public void start() {

@@ -59,4 +59,7 @@ public class SlurmClusterSpec {
   @Size(max = 32)
   @JsonPropertyDescription("Groups of identical slurmd pods, each registering as Slurm dynamic nodes.")
   public List<NodeSetSpec> nodeSets = new ArrayList<>();
+
+  @JsonPropertyDescription("The Kubernetes nodes that form this cluster's Slurm pool, and lending of idle pool nodes. Without it, node-set pods go wherever the scheduler puts them.")
+  public FleetSpec fleet;
 }

@@ -14,6 +14,9 @@ public class SlurmClusterStatus {
   public Integer readyNodes;
   public Integer desiredNodes;
   public Integer pendingJobs;
+  /** The Slurm pool (spec.fleet), kept by its own controller; absent without a fleet policy. */
+  @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+  public FleetStatus fleet;
 
   public static class ComponentStatus {
     public String name;

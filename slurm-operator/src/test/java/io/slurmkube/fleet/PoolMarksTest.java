@@ -1,0 +1,87 @@
+package io.slurmkube.fleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.slurmkube.api.FleetSpec;
+import io.slurmkube.api.NodeSet;
+import io.slurmkube.api.NodeSetResourceSpec;
+import io.slurmkube.api.NodeSetSpec;
+import io.slurmkube.api.SlurmCluster;
+import io.slurmkube.api.SlurmClusterSpec;
+import io.slurmkube.model.ClusterModel;
+import io.slurmkube.model.NodePodBuilder;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** What a slurmd pod of a cluster with a fleet policy asks of the scheduler, and the pool's names. */
+class PoolMarksTest {
+
+  static SlurmCluster cluster(FleetSpec fleet) {
+    var spec = new SlurmClusterSpec();
+    spec.image = "slurmkube.local/slurmctld:24.11";
+    spec.nodeImage = "slurmkube.local/slurmd:24.11";
+    var cpu = new NodeSetSpec();
+    cpu.name = "cpu";
+    spec.nodeSets.add(cpu);
+    spec.fleet = fleet;
+    var cluster = new SlurmCluster();
+    cluster.setMetadata(new ObjectMetaBuilder().withName("demo").withNamespace("hpc").withUid("uid-1").build());
+    cluster.setSpec(spec);
+    return cluster;
+  }
+
+  static Pod slurmdPod(SlurmCluster cluster) {
+    var nodeSet = new NodeSet();
+    nodeSet.setMetadata(new ObjectMetaBuilder().withName("demo-cpu").withNamespace("hpc").withUid("uid-2").build());
+    var spec = new NodeSetResourceSpec();
+    spec.clusterName = "demo";
+    spec.nodeSetName = "cpu";
+    nodeSet.setSpec(spec);
+    return NodePodBuilder.build(new ClusterModel(cluster), nodeSet, 0);
+  }
+
+  @Test
+  void withAFleetPolicyASlurmdPodGoesOnlyToReservedNodesOfItsOwnPool() {
+    var fleet = new FleetSpec();
+    fleet.nodes = 3;
+    fleet.podTolerations.add(new TolerationBuilder().withKey("nvidia.com/gpu").withOperator("Exists").withEffect("NoSchedule").build());
+    Pod pod = slurmdPod(cluster(fleet));
+    assertThat(pod.getSpec().getNodeSelector())
+        .containsEntry("slurmkube.io/pool", "hpc.demo")
+        .containsEntry("slurmkube.io/pool-state", "slurm")
+        .hasSize(2);
+    assertThat(pod.getSpec().getTolerations()).extracting(t -> t.getKey() + "=" + t.getValue() + ":" + t.getEffect())
+        .containsExactly("slurmkube.io/pool=hpc.demo:NoSchedule", "nvidia.com/gpu=null:NoSchedule");
+    assertThat(PoolMarks.tolerates(pod.getSpec().getTolerations(), "hpc.demo")).isTrue();
+    assertThat(PoolMarks.tolerates(pod.getSpec().getTolerations(), "hpc.other")).isFalse();
+  }
+
+  @Test
+  void withoutAFleetPolicyASlurmdPodHasNoSelectorAndNoToleration() {
+    Pod pod = slurmdPod(cluster(null));
+    assertThat(pod.getSpec().getNodeSelector()).isNullOrEmpty();
+    assertThat(pod.getSpec().getTolerations()).isNullOrEmpty();
+  }
+
+  @Test
+  void aBlanketTolerationToleratesEveryPoolAndAnUnrelatedOneNone() {
+    var all = new TolerationBuilder().withOperator("Exists").build();
+    var otherKey = new TolerationBuilder().withKey("dedicated").withOperator("Exists").build();
+    var noExecuteOnly = new TolerationBuilder().withKey("slurmkube.io/pool").withOperator("Exists").withEffect("NoExecute").build();
+    assertThat(PoolMarks.tolerates(List.of(all), "hpc.demo")).isTrue();
+    assertThat(PoolMarks.tolerates(List.of(otherKey, noExecuteOnly), "hpc.demo")).isFalse();
+    assertThat(PoolMarks.tolerates(null, "hpc.demo")).isFalse();
+  }
+
+  @Test
+  void poolIdsAreValidLabelValuesEvenForLongNames() {
+    assertThat(PoolMarks.poolId("hpc", "demo")).isEqualTo("hpc.demo");
+    String ns = "a-namespace-with-a-rather-long-name-for-a-team-of-physicists";
+    String id = PoolMarks.poolId(ns, "cluster-of-the-month");
+    assertThat(id).hasSizeLessThanOrEqualTo(63).matches("^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$");
+    assertThat(id).isNotEqualTo(PoolMarks.poolId(ns, "cluster-of-the-year"));
+  }
+}
