@@ -31,8 +31,9 @@ import java.util.stream.Collectors;
  *     room, then on nodes already being reclaimed; for those still left over, lent nodes are reclaimed
  *     (fewest pods to evict first), never more than they need.</li>
  * <li>A reclaiming node becomes reserved once its evictable pods are gone. One whose eviction was
- *     refused (a PodDisruptionBudget) stays reclaiming with the reason, and goes back to lent when no
- *     node-set pod needs it any more.</li>
+ *     refused (a PodDisruptionBudget) stays reclaiming with the reason, and is retried each pass; it
+ *     still counts as room for the pods it was reclaimed for, so a refusal does not spread the reclaim
+ *     to other lent nodes. It goes back to lent when no waiting node-set pod needs it any more.</li>
  * <li>With lending on and no node-set pod waiting, a reserved node that has had no slurmd pod for
  *     {@code idleSeconds} is lent. With lending off, lent nodes are reclaimed.</li>
  * </ol>
@@ -186,7 +187,8 @@ public final class PoolPlan {
       }
     }
 
-    // 4. Room for waiting node-set pods: reserved nodes, then nodes already being reclaimed.
+    // 4. Room for waiting node-set pods: reserved nodes, then nodes already being reclaimed (those
+    //    whose eviction was refused last: the reclaim waits for the budget rather than spreading).
     List<WaitingPod> unplaced = new ArrayList<>();
     List<WaitingPod> waiting = in.waiting().stream().filter(WaitingPod::unschedulable)
         .sorted(Comparator.comparingLong((WaitingPod w) -> -w.requests().milliCpu())
@@ -194,6 +196,7 @@ public final class PoolPlan {
         .toList();
     unschedulable = waiting.size();
     List<Bin> bins = new ArrayList<>();
+    List<Bin> blockedBins = new ArrayList<>();
     for (FleetNode n : members) {
       State s = states.get(n.name());
       if (!n.usable()) {
@@ -203,13 +206,18 @@ public final class PoolPlan {
         bins.add(new Bin(n.name(), n.free()));
       } else if (s == State.RECLAIMING && !in.blocked().containsKey(n.name())) {
         bins.add(new Bin(n.name(), n.freeAfterEvictions()));
+      } else if (s == State.RECLAIMING) {
+        blockedBins.add(new Bin(n.name(), n.freeAfterEvictions()));
       }
     }
+    bins.addAll(blockedBins);
     for (WaitingPod w : waiting) {
       if (!place(bins, w)) {
         unplaced.add(w);
       }
     }
+    Map<String, Boolean> needed = new HashMap<>();
+    blockedBins.forEach(b -> needed.put(b.node, b.used));
 
     // 5. Reclaim lent nodes for what is left over; with lending off, every lent node comes back.
     List<FleetNode> lent = members.stream()
@@ -257,7 +265,7 @@ public final class PoolPlan {
       if (states.get(n.name()) != State.RECLAIMING || isReclaimMove(n.name())) {
         continue;
       }
-      progressReclaim(n, in.blocked().get(n.name()), policy.lends() && unplaced.isEmpty());
+      progressReclaim(n, in.blocked().get(n.name()), policy.lends() && !needed.getOrDefault(n.name(), true));
     }
 
     // 7. Lend idle reserved nodes, only while no node-set pod waits for a node.
@@ -306,7 +314,7 @@ public final class PoolPlan {
     evictAll(n, null);
   }
 
-  /** {@code mayCallOff}: lending is on and every waiting node-set pod has room without this node. */
+  /** {@code mayCallOff}: lending is on and no waiting node-set pod needs this node. */
   private void progressReclaim(FleetNode n, String blockedReason, boolean mayCallOff) {
     List<PodOnNode> evict = n.evictable();
     if (evict.isEmpty()) {
@@ -391,6 +399,7 @@ public final class PoolPlan {
   private static final class Bin {
     final String node;
     Resources free;
+    boolean used;
 
     Bin(String node, Resources free) {
       this.node = node;
@@ -402,6 +411,7 @@ public final class PoolPlan {
     for (Bin b : bins) {
       if (b.free.holds(w.requests())) {
         b.free = b.free.minus(w.requests());
+        b.used = true;
         return true;
       }
     }

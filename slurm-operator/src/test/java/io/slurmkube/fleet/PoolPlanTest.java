@@ -316,19 +316,17 @@ class PoolPlanTest {
   }
 
   @Test
-  void aRefusedEvictionKeepsTheNodeReclaimingWithTheReasonAndAnotherLentNodeIsTaken() {
+  void aRefusedEvictionKeepsTheNodeReclaimingWithTheReasonAndTheReclaimDoesNotSpread() {
     String refusal = "pod web/db-0 may not be evicted: Cannot evict pod as it would violate the pod's disruption budget.";
     var nodes = List.of(reclaiming("a1", web("db-0")), lent("a2", web("w2")));
     var plan = plan(lending(null, 60), nodes, List.of(waiting("demo-cpu-0")), Map.of(), Map.of("a1", refusal));
-    assertThat(plan.moves()).singleElement().satisfies(m -> {
-      assertThat(m.node()).isEqualTo("a2");
-      assertThat(m.action()).isEqualTo(Action.RECLAIM);
-    });
-    // The blocked node is tried again (the budget may allow it now) and keeps its reason.
-    assertThat(plan.evictions()).extracting(PoolPlan.Eviction::pod).containsExactlyInAnyOrder("db-0", "w2");
+    assertThat(plan.moves()).isEmpty();
+    // The refused eviction is tried again (the budget may allow it now); a2 is left alone.
+    assertThat(plan.evictions()).extracting(PoolPlan.Eviction::pod).containsExactly("db-0");
     var status = plan.status(Map.of("a1", refusal));
-    assertThat(status.reclaiming).isEqualTo(2);
-    assertThat(status.reclaimingNodes).anySatisfy(n -> {
+    assertThat(status.reclaiming).isEqualTo(1);
+    assertThat(status.lentNodes).containsExactly("a2");
+    assertThat(status.reclaimingNodes).singleElement().satisfies(n -> {
       assertThat(n.node).isEqualTo("a1");
       assertThat(n.reason).contains("disruption budget");
     });
