@@ -75,8 +75,14 @@ public final class SlurmkubeOperator {
     operator.stop();
   }
 
-  public boolean isHealthy() {
-    return operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy();
+  /**
+   * Ready unless the controllers run with an informer that lost its watch. A replica standing by
+   * for the leader lease has started no controller and is ready: a rolling update must be able to
+   * replace the leader with it.
+   */
+  public boolean isReady() {
+    var runtime = operator.getRuntimeInfo();
+    return !runtime.isStarted() || runtime.allEventSourcesAreHealthy();
   }
 
   /** /healthz and /readyz for the kubelet's probes, /metrics for Prometheus. */
@@ -84,8 +90,8 @@ public final class SlurmkubeOperator {
     HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
     server.createContext("/healthz", ex -> respond(ex, 200, "ok\n"));
     server.createContext("/readyz", ex -> {
-      boolean healthy = isHealthy();
-      respond(ex, healthy ? 200 : 503, healthy ? "ok\n" : "informers not healthy: "
+      boolean ready = isReady();
+      respond(ex, ready ? 200 : 503, ready ? "ok\n" : "informers not healthy: "
           + operator.getRuntimeInfo().unhealthyEventSources() + "\n");
     });
     server.createContext("/metrics", ex -> respond(ex, 200, registry.scrape()));

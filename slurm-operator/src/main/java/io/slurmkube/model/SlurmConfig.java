@@ -114,6 +114,10 @@ public final class SlurmConfig {
     line(conf, "SelectType=select/cons_tres");
     line(conf, "SelectTypeParameters=CR_Core_Memory");
     line(conf, "SchedulerType=sched/backfill");
+    // A node that registers does not always wake the main scheduler; jobs waiting for a node set
+    // to scale up are then started by the backfill pass, whose 30 s default would dominate the
+    // time from submission to RUNNING.
+    line(conf, "SchedulerParameters=bf_interval=5");
     line(conf, "GresTypes=gpu");
     // Dynamic nodes come and go: no static node list, a wide fan-out, and a node that returns is usable again.
     line(conf, "MaxNodeCount=" + maxNodeCount(spec));

@@ -20,7 +20,8 @@ public final class Crds {
           CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
           client.resource(crd).forceConflicts().serverSideApply();
           client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-              .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions().stream()
+              .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions() != null
+                  && c.getStatus().getConditions().stream()
                   .anyMatch(cond -> cond.getType().equals("Established") && cond.getStatus().equals("True")),
                   30, TimeUnit.SECONDS);
         }
