@@ -139,4 +139,20 @@ class SlurmClusterIT {
     assertThat(client.pods().inNamespace(slurm.namespace).withLabel("app.kubernetes.io/component", "node").list().getItems())
         .as("no slurmd pod without its NodeSet").isEmpty();
   }
+
+  @Test
+  @Order(5)
+  void aPartitionChangeReachesSlurmWithoutRestartingTheController() throws Exception {
+    String controllerUid = client.pods().inNamespace(slurm.namespace).withName("demo-controller-0").get()
+        .getMetadata().getUid();
+    client.resources(io.slurmkube.api.SlurmCluster.class).inNamespace(slurm.namespace).withName("demo").edit(c -> {
+      c.getSpec().partitions.get(0).maxTime = "90";
+      return c;
+    });
+    // The kubelet refreshes the mounted ConfigMap within about a minute; then `scontrol reconfigure`.
+    await("slurmctld reconfigured").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(3))
+        .untilAsserted(() -> assertThat(slurm.login("scontrol", "show", "partition", "batch")).contains("MaxTime=01:30:00"));
+    assertThat(client.pods().inNamespace(slurm.namespace).withName("demo-controller-0").get().getMetadata().getUid())
+        .as("slurmctld's pod was not replaced").isEqualTo(controllerUid);
+  }
 }
