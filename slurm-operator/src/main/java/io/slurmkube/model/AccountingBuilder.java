@@ -2,7 +2,6 @@ package io.slurmkube.model;
 
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.slurmkube.model.Labels.Component;
@@ -13,14 +12,9 @@ public final class AccountingBuilder {
   private AccountingBuilder() {}
 
   public static Service service(ClusterModel model) {
-    return new ServiceBuilder()
-        .withMetadata(Owned.meta(model.cluster(), model.names().accounting(), Labels.of(model.name(), Component.ACCOUNTING)))
-        .withNewSpec()
-          .withSelector(Labels.selector(model.name(), Component.ACCOUNTING))
-          .addNewPort().withName("slurmdbd").withPort(SlurmConfig.SLURMDBD_PORT).endPort()
-        .endSpec()
-        .build();
+    return PodParts.service(model, model.names().accounting(), Component.ACCOUNTING, "slurmdbd", SlurmConfig.SLURMDBD_PORT);
   }
+
 
   public static Deployment deployment(ClusterModel model) {
     var spec = model.spec();

@@ -3,7 +3,6 @@ package io.slurmkube.model;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.slurmkube.model.Labels.Component;
@@ -19,17 +18,11 @@ public final class ControllerBuilder {
   private ControllerBuilder() {}
 
   public static Service service(ClusterModel model) {
-    return new ServiceBuilder()
-        .withMetadata(Owned.meta(model.cluster(), model.names().controller(), Labels.of(model.name(), Component.CONTROLLER)))
-        .withNewSpec()
-          .withClusterIP("None")
-          // slurmd pods must reach a controller that is starting, to register as soon as it listens.
-          .withPublishNotReadyAddresses(true)
-          .withSelector(Labels.selector(model.name(), Component.CONTROLLER))
-          .addNewPort().withName("slurmctld").withPort(SlurmConfig.SLURMCTLD_PORT).endPort()
-        .endSpec()
-        .build();
+    // slurmd pods must reach a controller that is starting, to register as soon as it listens.
+    return PodParts.headlessService(model, model.names().controller(), Component.CONTROLLER, "slurmctld",
+        SlurmConfig.SLURMCTLD_PORT, true);
   }
+
 
   public static StatefulSet statefulSet(ClusterModel model) {
     var spec = model.spec();

@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.slurmkube.model.Labels.Component;
@@ -18,15 +17,9 @@ public final class DatabaseBuilder {
   private DatabaseBuilder() {}
 
   public static Service service(ClusterModel model) {
-    return new ServiceBuilder()
-        .withMetadata(Owned.meta(model.cluster(), model.names().database(), Labels.of(model.name(), Component.DATABASE)))
-        .withNewSpec()
-          .withClusterIP("None")
-          .withSelector(Labels.selector(model.name(), Component.DATABASE))
-          .addNewPort().withName("mysql").withPort(PORT).endPort()
-        .endSpec()
-        .build();
+    return PodParts.headlessService(model, model.names().database(), Component.DATABASE, "mysql", PORT, false);
   }
+
 
   public static StatefulSet statefulSet(ClusterModel model) {
     var spec = model.spec();

@@ -1,7 +1,6 @@
 package io.slurmkube.model;
 
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.slurmkube.model.Labels.Component;
@@ -11,14 +10,9 @@ public final class LoginBuilder {
   private LoginBuilder() {}
 
   public static Service service(ClusterModel model) {
-    return new ServiceBuilder()
-        .withMetadata(Owned.meta(model.cluster(), model.names().login(), Labels.of(model.name(), Component.LOGIN)))
-        .withNewSpec()
-          .withSelector(Labels.selector(model.name(), Component.LOGIN))
-          .addNewPort().withName("ssh").withPort(22).endPort()
-        .endSpec()
-        .build();
+    return PodParts.service(model, model.names().login(), Component.LOGIN, "ssh", 22);
   }
+
 
   public static Deployment deployment(ClusterModel model) {
     var spec = model.spec();

@@ -1,7 +1,6 @@
 package io.slurmkube.model;
 
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.slurmkube.api.NodeSet;
 import io.slurmkube.api.NodeSetResourceSpec;
 import io.slurmkube.api.NodeSetSpec;
@@ -39,15 +38,8 @@ public final class NodeSetBuilder {
   }
 
   public static Service nodesService(ClusterModel model) {
-    return new ServiceBuilder()
-        .withMetadata(Owned.meta(model.cluster(), model.names().nodes(), Labels.of(model.name(), Component.NODE)))
-        .withNewSpec()
-          .withClusterIP("None")
-          // A node must be resolvable while it registers, before any readiness.
-          .withPublishNotReadyAddresses(true)
-          .withSelector(Labels.selector(model.name(), Component.NODE))
-          .addNewPort().withName("slurmd").withPort(SlurmConfig.SLURMD_PORT).endPort()
-        .endSpec()
-        .build();
+    // A node must be resolvable while it registers, before any readiness.
+    return PodParts.headlessService(model, model.names().nodes(), Component.NODE, "slurmd", SlurmConfig.SLURMD_PORT, true);
   }
+
 }

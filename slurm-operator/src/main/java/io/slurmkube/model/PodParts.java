@@ -8,6 +8,8 @@ import io.fabric8.kubernetes.api.model.PodDNSConfigBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -67,6 +69,31 @@ final class PodParts {
     return new PodDNSConfigBuilder()
         .withSearches(model.names().nodes() + "." + model.namespace() + ".svc.cluster.local")
         .build();
+  }
+
+  /** A Service in front of one component's pods. */
+  static Service service(ClusterModel model, String name, String component, String portName, int port) {
+    return serviceBuilder(model, name, component, portName, port).build();
+  }
+
+  /**
+   * A headless Service: DNS names for the pods themselves. {@code evenUnready} publishes pods
+   * before they are ready, for daemons that must find each other while they start.
+   */
+  static Service headlessService(ClusterModel model, String name, String component, String portName, int port,
+      boolean evenUnready) {
+    var builder = serviceBuilder(model, name, component, portName, port);
+    builder.editSpec().withClusterIP("None").withPublishNotReadyAddresses(evenUnready ? true : null).endSpec();
+    return builder.build();
+  }
+
+  private static ServiceBuilder serviceBuilder(ClusterModel model, String name, String component, String portName, int port) {
+    return new ServiceBuilder()
+        .withMetadata(Owned.meta(model.cluster(), name, Labels.of(model.name(), component)))
+        .withNewSpec()
+          .withSelector(Labels.selector(model.name(), component))
+          .addNewPort().withName(portName).withPort(port).endPort()
+        .endSpec();
   }
 
   static ResourceRequirements requests(String cpu, String memory) {

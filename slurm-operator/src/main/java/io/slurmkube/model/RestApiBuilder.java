@@ -2,7 +2,6 @@ package io.slurmkube.model;
 
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.slurmkube.model.Labels.Component;
@@ -14,14 +13,9 @@ public final class RestApiBuilder {
   private RestApiBuilder() {}
 
   public static Service service(ClusterModel model) {
-    return new ServiceBuilder()
-        .withMetadata(Owned.meta(model.cluster(), model.names().restApi(), Labels.of(model.name(), Component.REST_API)))
-        .withNewSpec()
-          .withSelector(Labels.selector(model.name(), Component.REST_API))
-          .addNewPort().withName("http").withPort(PORT).endPort()
-        .endSpec()
-        .build();
+    return PodParts.service(model, model.names().restApi(), Component.REST_API, "http", PORT);
   }
+
 
   /** Without slurmdbd, slurmrestd must not load its accounting endpoints: it exits if it tries. */
   static String[] args(ClusterModel model) {
