@@ -21,6 +21,8 @@ if [ -f "$ROOT/gpu-dra/target/gpu-dra.jar" ]; then
 fi
 "$IMAGES" load "${archives[@]}"
 
+# Helm installs a chart's CRDs only the first time, never upgrades them: apply the current ones.
+kubectl apply --server-side --force-conflicts -f "$ROOT/crds/" >/dev/null
 log "installing the operator chart into namespace $NAMESPACE"
 helm upgrade --install slurmkube "$ROOT/charts/slurmkube-operator" --namespace "$NAMESPACE" --create-namespace \
   --set image.pullPolicy=Never --set-string podAnnotations.restartedAt="$(date +%s)" "$@" >/dev/null
