@@ -62,6 +62,7 @@ public class FleetReconciler implements Reconciler<SlurmCluster> {
   static final String FIELD_MANAGER = "slurmkube-fleet";
   private static final String BY_NODE = "byNode";
   private static final Duration RETRY = Duration.ofSeconds(2);
+  private static final Duration EVICTED_MEMORY = Duration.ofSeconds(60);
 
   private final KubernetesClient client;
   /** The same client without retries: a refused eviction (HTTP 429) is an answer, not a reason to wait. */
@@ -70,6 +71,12 @@ public class FleetReconciler implements Reconciler<SlurmCluster> {
   private final Clock clock;
   /** What a pool's plan remembers between passes; lost on restart, which only delays lending. */
   private final Map<String, Memory> memory = new ConcurrentHashMap<>();
+  /**
+   * Nodes as this controller last wrote them, until the informer has caught up: a pass that starts
+   * right after a write must not see the node as it was (and, say, reclaim a second node for the
+   * same waiting pod).
+   */
+  private final Map<String, Node> written = new ConcurrentHashMap<>();
   private InformerEventSource<Node, SlurmCluster> nodes;
   private InformerEventSource<Pod, SlurmCluster> pods;
 
@@ -78,6 +85,8 @@ public class FleetReconciler implements Reconciler<SlurmCluster> {
     Map<String, String> blocked = new HashMap<>();
     /** Last refusal warned about, per pod, so a blocked eviction is one Warning, not one per pass. */
     final Map<String, String> warned = new HashMap<>();
+    /** Pods evicted lately: not evicted again while the informer has not seen them go. */
+    final Map<String, Instant> evicted = new HashMap<>();
   }
 
   public FleetReconciler(KubernetesClient client, EventRecorder events, Clock clock) {
@@ -162,9 +171,33 @@ public class FleetReconciler implements Reconciler<SlurmCluster> {
   // ---------------------------------------------------------------- reading
 
   private List<FleetNode> views(SlurmCluster cluster) {
-    return nodes.list(n -> true)
+    written.keySet().removeIf(name -> nodes.get(new ResourceID(name)).isEmpty());
+    return nodes.list(n -> true).map(this::latest)
         .map(n -> NodeViews.node(n, pods.byIndex(BY_NODE, n.getMetadata().getName()), cluster))
         .toList();
+  }
+
+  /** The informer's node, or the one this controller wrote if the informer has not seen it yet. */
+  private Node latest(Node cached) {
+    String name = cached.getMetadata().getName();
+    Node mine = written.get(name);
+    if (mine == null) {
+      return cached;
+    }
+    if (notOlder(cached, mine)) {
+      written.remove(name, mine);
+      return cached;
+    }
+    return mine;
+  }
+
+  /** resourceVersions are etcd revisions; when one is not a number, the informer is trusted. */
+  static boolean notOlder(Node a, Node b) {
+    try {
+      return Long.parseLong(a.getMetadata().getResourceVersion()) >= Long.parseLong(b.getMetadata().getResourceVersion());
+    } catch (NumberFormatException e) {
+      return true;
+    }
   }
 
   // ---------------------------------------------------------------- writing nodes
@@ -194,7 +227,7 @@ public class FleetReconciler implements Reconciler<SlurmCluster> {
         return Outcome.UNCHANGED;
       }
       try {
-        client.nodes().resource(desired).update();
+        written.put(move.node(), client.nodes().resource(desired).update());
         return Outcome.WRITTEN;
       } catch (KubernetesClientException e) {
         if (e.getCode() != 409) {
@@ -235,7 +268,7 @@ public class FleetReconciler implements Reconciler<SlurmCluster> {
   /** Takes the pool's marks off every node that carries them; true when none is left. */
   private boolean release(SlurmCluster cluster, String reason, boolean withEvents) {
     String poolId = PoolMarks.poolId(cluster);
-    List<FleetNode> marked = nodes.list(n -> n.getMetadata().getLabels() != null
+    List<FleetNode> marked = nodes.list(n -> true).map(this::latest).filter(n -> n.getMetadata().getLabels() != null
             && poolId.equals(n.getMetadata().getLabels().get(PoolMarks.POOL))
             || n.getSpec().getTaints() != null && n.getSpec().getTaints().stream()
                 .anyMatch(t -> PoolMarks.POOL.equals(t.getKey()) && poolId.equals(t.getValue())))
@@ -269,16 +302,19 @@ public class FleetReconciler implements Reconciler<SlurmCluster> {
   /** Evicts through the Eviction API, so PodDisruptionBudgets decide; returns refusals per node. */
   private Map<String, String> evict(SlurmCluster cluster, List<Eviction> evictions, Set<String> skip, Memory mem) {
     Map<String, String> refusals = new HashMap<>();
+    Instant now = clock.instant();
+    mem.evicted.values().removeIf(at -> at.isBefore(now.minus(EVICTED_MEMORY)));
     for (Eviction e : evictions) {
-      if (skip.contains(e.node())) {
+      String ref = e.namespace() + "/" + e.pod();
+      if (skip.contains(e.node()) || mem.evicted.containsKey(ref)) {
         continue;
       }
-      String ref = e.namespace() + "/" + e.pod();
       var body = new EvictionBuilder().withNewMetadata().withName(e.pod()).withNamespace(e.namespace()).endMetadata().build();
       try {
         noRetry.raw(client.getMasterUrl().toString().replaceAll("/$", "") + "/api/v1/namespaces/" + e.namespace()
             + "/pods/" + e.pod() + "/eviction", "POST", body);
         mem.warned.remove(ref);
+        mem.evicted.put(ref, now);
         events.normal(cluster, "PodEvicted", "Evicted pod " + ref + " from node " + e.node() + " to reclaim the node for Slurm");
       } catch (KubernetesClientException ex) {
         if (ex.getCode() == 404) {
