@@ -14,23 +14,17 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.slurmkube.SlurmkubeOperator;
 import io.slurmkube.api.FleetSpec;
 import io.slurmkube.api.NodeSet;
-import io.slurmkube.api.NodeSetSpec;
 import io.slurmkube.api.SlurmCluster;
-import io.slurmkube.api.SlurmClusterSpec;
-import io.slurmkube.testing.ControllerManager;
 import io.slurmkube.testing.Crds;
+import io.slurmkube.testing.OperatorUnderTest;
 import io.slurmkube.testing.RealApiServer;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,36 +48,27 @@ class FleetIT {
   static final String NS = "fleet-it";
   static final String POOL = "fleet-it.hpc";
   static KubernetesClient client;
-  static SlurmkubeOperator operator;
-  static ControllerManager controllerManager;
+  static OperatorUnderTest operator;
   /** Every node's resourceVersion before any pool existed. */
   static final Map<String, String> untouched = new HashMap<>();
 
   @BeforeAll
   static void start() throws Exception {
     Crds.install(api.client());
-    client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(api.kubeConfigYaml())).build();
+    client = api.client();
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("web").endMetadata().build()).create();
     for (int i = 0; i < 8; i++) {
       createNode("node-" + i, i < 6 ? "a" : "b");
     }
     client.nodes().list().getItems().forEach(n -> untouched.put(n.getMetadata().getName(), n.getMetadata().getResourceVersion()));
-    controllerManager = ControllerManager.start(api.kubeConfigYaml(), "garbagecollector,disruption");
-    operator = new SlurmkubeOperator(client, Set.of(), false, NS);
-    operator.start();
+    operator = OperatorUnderTest.start(api, NS, "garbagecollector,disruption");
   }
 
   @AfterAll
   static void stop() throws Exception {
     if (operator != null) {
-      operator.stop();
-    }
-    if (controllerManager != null) {
-      controllerManager.close();
-    }
-    if (client != null) {
-      client.close();
+      operator.close();
     }
   }
 
@@ -102,27 +87,11 @@ class FleetIT {
   }
 
   static SlurmCluster cluster(String name, FleetSpec fleet) {
-    var spec = new SlurmClusterSpec();
-    spec.image = "slurmkube.local/slurmctld:24.11";
-    spec.nodeImage = "slurmkube.local/slurmd:24.11";
-    var cpu = new NodeSetSpec();
-    cpu.name = "cpu";
-    cpu.cpus = 3;
-    cpu.replicas = 0;
-    spec.nodeSets.add(cpu);
-    spec.fleet = fleet;
-    var c = new SlurmCluster();
-    c.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-    c.setSpec(spec);
-    return c;
+    return FleetFixtures.cluster(NS, name, fleet);
   }
 
   static FleetSpec rackA(Integer count) {
-    var fleet = new FleetSpec();
-    fleet.nodeSelector = new FleetSpec.NodeSelector();
-    fleet.nodeSelector.matchLabels.put("rack", "a");
-    fleet.nodes = count;
-    return fleet;
+    return FleetFixtures.selecting("rack", "a", count);
   }
 
   static SlurmCluster hpc() {
@@ -400,10 +369,7 @@ class FleetIT {
   @Test
   @Order(8)
   void aSelectorMatchingNoNodeIsReported() {
-    var fleet = new FleetSpec();
-    fleet.nodeSelector = new FleetSpec.NodeSelector();
-    fleet.nodeSelector.matchLabels.put("rack", "z");
-    client.resource(cluster("nowhere", fleet)).create();
+    client.resource(cluster("nowhere", FleetFixtures.selecting("rack", "z", null))).create();
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
       var status = fleet("nowhere");
       assertThat(status.problems).singleElement().asString()

@@ -8,9 +8,7 @@ import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.slurmkube.api.FleetSpec;
 import io.slurmkube.api.NodeSet;
 import io.slurmkube.api.NodeSetResourceSpec;
-import io.slurmkube.api.NodeSetSpec;
 import io.slurmkube.api.SlurmCluster;
-import io.slurmkube.api.SlurmClusterSpec;
 import io.slurmkube.model.ClusterModel;
 import io.slurmkube.model.NodePodBuilder;
 import java.util.List;
@@ -20,17 +18,7 @@ import org.junit.jupiter.api.Test;
 class PoolMarksTest {
 
   static SlurmCluster cluster(FleetSpec fleet) {
-    var spec = new SlurmClusterSpec();
-    spec.image = "slurmkube.local/slurmctld:24.11";
-    spec.nodeImage = "slurmkube.local/slurmd:24.11";
-    var cpu = new NodeSetSpec();
-    cpu.name = "cpu";
-    spec.nodeSets.add(cpu);
-    spec.fleet = fleet;
-    var cluster = new SlurmCluster();
-    cluster.setMetadata(new ObjectMetaBuilder().withName("demo").withNamespace("hpc").withUid("uid-1").build());
-    cluster.setSpec(spec);
-    return cluster;
+    return FleetFixtures.cluster("hpc", "demo", fleet);
   }
 
   static Pod slurmdPod(SlurmCluster cluster) {

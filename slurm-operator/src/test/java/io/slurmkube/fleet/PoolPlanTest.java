@@ -29,11 +29,7 @@ class PoolPlanTest {
   // ---------------------------------------------------------------- fixtures
 
   static FleetSpec policy(Integer count) {
-    var p = new FleetSpec();
-    p.nodeSelector = new FleetSpec.NodeSelector();
-    p.nodeSelector.matchLabels.put("rack", "a");
-    p.nodes = count;
-    return p;
+    return FleetFixtures.selecting("rack", "a", count);
   }
 
   static FleetSpec lending(Integer count, int idleSeconds) {

@@ -1,0 +1,38 @@
+package io.slurmkube.fleet;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.slurmkube.api.FleetSpec;
+import io.slurmkube.api.NodeSetSpec;
+import io.slurmkube.api.SlurmCluster;
+import io.slurmkube.api.SlurmClusterSpec;
+
+/** Fleet policies and clusters for the fleet tests. */
+final class FleetFixtures {
+  private FleetFixtures() {}
+
+  /** A pool of the nodes labelled key=value; all of them when count is null. */
+  static FleetSpec selecting(String key, String value, Integer count) {
+    var fleet = new FleetSpec();
+    fleet.nodeSelector = new FleetSpec.NodeSelector();
+    fleet.nodeSelector.matchLabels.put(key, value);
+    fleet.nodes = count;
+    return fleet;
+  }
+
+  /** A cluster with one node set, cpu (3 CPUs a pod, none to start with), and this fleet policy. */
+  static SlurmCluster cluster(String namespace, String name, FleetSpec fleet) {
+    var spec = new SlurmClusterSpec();
+    spec.image = "slurmkube.local/slurmctld:24.11";
+    spec.nodeImage = "slurmkube.local/slurmd:24.11";
+    var cpu = new NodeSetSpec();
+    cpu.name = "cpu";
+    cpu.cpus = 3;
+    cpu.replicas = 0;
+    spec.nodeSets.add(cpu);
+    spec.fleet = fleet;
+    var cluster = new SlurmCluster();
+    cluster.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(namespace).build());
+    cluster.setSpec(spec);
+    return cluster;
+  }
+}
