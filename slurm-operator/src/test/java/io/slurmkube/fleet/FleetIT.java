@@ -411,4 +411,25 @@ class FleetIT {
           .noneMatch(t -> t.getKey().startsWith("slurmkube.io/"));
     }
   }
+
+  @Test
+  @Order(10)
+  void theFleetExampleIsAcceptedAndReportsItsPool() throws Exception {
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("fleet-example").endMetadata().build()).create();
+    try (var in = java.nio.file.Files.newInputStream(java.nio.file.Path.of("../examples/slurmcluster-fleet.yaml"))) {
+      SlurmCluster example = client.resources(SlurmCluster.class).load(in).item();
+      example.getMetadata().setNamespace("fleet-example");
+      client.resource(example).create();
+    }
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      var c = client.resources(SlurmCluster.class).inNamespace("fleet-example").withName("hpc").get();
+      assertThat(c.getStatus()).isNotNull();
+      var status = c.getStatus().fleet;
+      assertThat(status).isNotNull();
+      assertThat(status.poolLabel).isEqualTo("slurmkube.io/pool=fleet-example.hpc");
+      // No node here carries the example's candidate label: the status says so, nothing is marked.
+      assertThat(status.problems).anySatisfy(p -> assertThat(p).contains("matches no node"));
+    });
+    assertThat(nodesIn("fleet-example.hpc")).isEmpty();
+  }
 }
