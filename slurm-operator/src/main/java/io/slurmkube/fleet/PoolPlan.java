@@ -79,6 +79,7 @@ public final class PoolPlan {
   /** Each member's state once the moves are made. */
   private final Map<String, State> states = new TreeMap<>();
   private final Map<String, String> reclaimNotes = new HashMap<>();
+  private final java.util.Set<String> reclaimedNow = new java.util.HashSet<>();
   private int matching;
   private int wanted;
   private int unschedulable;
@@ -211,6 +212,10 @@ public final class PoolPlan {
       }
     }
     bins.addAll(blockedBins);
+    // A bin too small for the smallest waiting pod can take none: leave it out of the search.
+    long minCpu = waiting.stream().mapToLong(w -> w.requests().milliCpu()).min().orElse(0);
+    long minMemory = waiting.stream().mapToLong(w -> w.requests().memoryBytes()).min().orElse(0);
+    bins.removeIf(b -> !b.free.holds(new Resources(minCpu, minMemory)));
     for (WaitingPod w : waiting) {
       if (!place(bins, w)) {
         unplaced.add(w);
@@ -224,6 +229,7 @@ public final class PoolPlan {
         .filter(n -> states.get(n.name()) == State.LENT && !moved.containsKey(n.name()))
         .sorted(Comparator.comparingInt((FleetNode n) -> n.evictable().size()).thenComparing(FleetNode::name))
         .toList();
+    var reclaimable = new java.util.LinkedList<>(lent.stream().filter(FleetNode::usable).toList());
     List<WaitingPod> stillUnplaced = new ArrayList<>();
     List<Bin> reclaimed = new ArrayList<>();
     for (WaitingPod w : unplaced) {
@@ -231,10 +237,11 @@ public final class PoolPlan {
         continue;
       }
       FleetNode chosen = null;
-      for (FleetNode n : lent) {
-        boolean chosenAlready = reclaimed.stream().anyMatch(b -> b.node.equals(n.name()));
-        if (!chosenAlready && n.usable() && n.freeAfterEvictions().holds(w.requests())) {
+      for (var it = reclaimable.iterator(); it.hasNext(); ) {
+        FleetNode n = it.next();
+        if (n.freeAfterEvictions().holds(w.requests())) {
           chosen = n;
+          it.remove();
           break;
         }
       }
@@ -297,11 +304,12 @@ public final class PoolPlan {
   }
 
   private boolean isReclaimMove(String node) {
-    return moves.stream().anyMatch(m -> m.node().equals(node) && m.action() == Action.RECLAIM);
+    return reclaimedNow.contains(node);
   }
 
   /** Lent node back to Slurm: straight to reserved if nothing must leave it, else reclaiming. */
   private void reclaim(FleetNode n, String why) {
+    reclaimedNow.add(n.name());
     List<PodOnNode> evict = n.evictable();
     if (evict.isEmpty()) {
       moves.add(new Move(n.name(), Action.RECLAIM, State.SLURM, "reclaimed for Slurm: " + why));
