@@ -99,15 +99,15 @@ final class SlurmOnKubernetes {
     return matcher.find() ? matcher.group(1) : "UNKNOWN";
   }
 
-  /** The state squeue shows, or "" once the job has left the queue. */
+  /** The state squeue shows (finished jobs included while slurmctld keeps them), or "" once it has dropped the job. */
   String queueState(long id) throws Exception {
-    return login("squeue", "-h", "-o", "%T", "-j", Long.toString(id)).strip();
+    return login("squeue", "-h", "-t", "all", "-o", "%T", "-j", Long.toString(id)).strip();
   }
 
-  /** Slurm node records of this cluster's node set. */
+  /** Slurm node records of this cluster's node set, as "name state reason" (the state tells a failure why). */
   List<String> slurmNodes() throws Exception {
-    String out = login("sinfo", "-N", "-h", "-o", "%N").strip();
-    return Arrays.stream(out.split("\\s+")).filter(s -> s.startsWith(cluster + "-cpu-")).distinct().toList();
+    String out = login("sinfo", "-N", "-h", "-o", "%N %T %E").strip();
+    return out.lines().map(String::strip).filter(s -> s.startsWith(cluster + "-cpu-")).distinct().toList();
   }
 
   String nodeState(String node) throws Exception {

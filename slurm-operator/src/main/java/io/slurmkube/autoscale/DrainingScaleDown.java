@@ -28,6 +28,22 @@ public final class DrainingScaleDown {
     return node.reason() != null && node.reason().startsWith(REASON_PREFIX);
   }
 
+  /**
+   * Whether the record of a node whose pod no longer exists may be deleted: it holds no job, and
+   * either this operator drained it or its slurmd went away (DOWN) without anyone else's drain.
+   * A drain with an administrator's reason stays for the administrator to see.
+   */
+  public static boolean recordMayGo(SlurmNode node) {
+    if (node.isBusy()) {
+      return false;
+    }
+    if (drainedByOperator(node)) {
+      return true;
+    }
+    String reason = node.reason() == null ? "" : node.reason();
+    return node.isDown() && (!node.isDrainFlagged() || reason.isBlank() || reason.startsWith("Not responding"));
+  }
+
   public static ScaleDown.Decision removeNodes(SlurmClient slurm, NodeSet nodeSet, List<Pod> pods, List<SlurmNode> nodes,
       int excess) {
     Map<String, SlurmNode> byName = nodes.stream().collect(Collectors.toMap(SlurmNode::name, Function.identity()));

@@ -235,14 +235,20 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
         .withLabels(Labels.nodeSetSelector(nodeSet.getSpec().clusterName, nodeSet.getSpec().nodeSetName))
         .list().getItems().forEach(p -> podNames.add(p.getMetadata().getName()));
     for (SlurmNode node : view.nodes()) {
-      if (!podNames.contains(node.name()) && DrainingScaleDown.drainedByOperator(node) && !node.isBusy()) {
-        try {
-          view.client().deleteNode(node.name());
-          idleSince.remove(node.name());
-          events.normal(nodeSet, "NodeRecordDeleted", "Deleted Slurm node record " + node.name() + " after its pod was removed");
-        } catch (SlurmException e) {
-          LOG.warn("could not delete node record node={}: {}", node.name(), e.getMessage());
-        }
+      if (podNames.contains(node.name())) {
+        continue;
+      }
+      if (!DrainingScaleDown.recordMayGo(node)) {
+        LOG.info("keeping the record of node={} whose pod is gone: states={} reason=\"{}\"",
+            node.name(), node.states(), node.reason());
+        continue;
+      }
+      try {
+        view.client().deleteNode(node.name());
+        idleSince.remove(node.name());
+        events.normal(nodeSet, "NodeRecordDeleted", "Deleted Slurm node record " + node.name() + " after its pod was removed");
+      } catch (SlurmException e) {
+        LOG.warn("could not delete node record node={}: {}", node.name(), e.getMessage());
       }
     }
   }

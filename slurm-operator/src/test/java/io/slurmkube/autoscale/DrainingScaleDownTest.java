@@ -95,4 +95,14 @@ class DrainingScaleDownTest {
     assertThat(decision.podsToDelete()).extracting(p -> p.getMetadata().getName()).containsExactly("demo-cpu-0");
     assertThat(slurm.drained).isEmpty();
   }
+
+  @Test
+  void aRecordGoesWithItsPodUnlessBusyOrAnAdministratorsDrain() {
+    assertThat(DrainingScaleDown.recordMayGo(node(0, "slurmkube: pod demo-cpu-0 is stopping", "DOWN", "DRAIN"))).isTrue();
+    assertThat(DrainingScaleDown.recordMayGo(node(0, "Not responding", "DOWN"))).isTrue();
+    assertThat(DrainingScaleDown.recordMayGo(node(0, "Not responding", "DOWN", "DRAIN"))).isTrue();
+    assertThat(DrainingScaleDown.recordMayGo(node(0, "bad DIMM, ticket 42", "DOWN", "DRAIN"))).isFalse();
+    assertThat(DrainingScaleDown.recordMayGo(node(0, "slurmkube: scale-down", "ALLOCATED", "DRAIN"))).isFalse();
+    assertThat(DrainingScaleDown.recordMayGo(node(0, "", "IDLE"))).isFalse();
+  }
 }
