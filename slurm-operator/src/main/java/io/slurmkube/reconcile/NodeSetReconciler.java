@@ -112,10 +112,12 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     } else if (pods.size() > desired) {
       scaleDown(nodeSet, pods, view, pods.size() - desired);
     }
+    // What the informer holds now (terminating pods included): no LIST on this every-second path.
+    List<Pod> cached = List.copyOf(context.getSecondaryResources(Pod.class));
     if (view.available()) {
-      deleteRecordsOfRemovedPods(nodeSet, view);
+      deleteRecordsOfRemovedPods(nodeSet, view, cached);
     }
-    updateStatus(nodeSet, desired, view);
+    updateStatus(nodeSet, desired, view, cached);
     return UpdateControl.patchStatus(StatusPatch.of(nodeSet, new NodeSet(), status))
         .rescheduleAfter(nodeSet.getSpec().autoscales() ? AUTOSCALE_PERIOD : Duration.ofSeconds(15));
   }
@@ -229,11 +231,9 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
   }
 
   /** The last step of a scale-down, and what an operator restart in the middle of one leaves to do. */
-  private void deleteRecordsOfRemovedPods(NodeSet nodeSet, SlurmView view) {
+  private void deleteRecordsOfRemovedPods(NodeSet nodeSet, SlurmView view, List<Pod> pods) {
     Set<String> podNames = new HashSet<>();
-    client.pods().inNamespace(nodeSet.getMetadata().getNamespace())
-        .withLabels(Labels.nodeSetSelector(nodeSet.getSpec().clusterName, nodeSet.getSpec().nodeSetName))
-        .list().getItems().forEach(p -> podNames.add(p.getMetadata().getName()));
+    pods.forEach(p -> podNames.add(p.getMetadata().getName()));
     for (SlurmNode node : view.nodes()) {
       if (podNames.contains(node.name())) {
         continue;
@@ -253,11 +253,9 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     }
   }
 
-  private void updateStatus(NodeSet nodeSet, int desired, SlurmView view) {
+  private void updateStatus(NodeSet nodeSet, int desired, SlurmView view, List<Pod> pods) {
     var status = nodeSet.getStatus();
-    List<Pod> current = client.pods().inNamespace(nodeSet.getMetadata().getNamespace())
-        .withLabels(Labels.nodeSetSelector(nodeSet.getSpec().clusterName, nodeSet.getSpec().nodeSetName)).list().getItems()
-        .stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
+    List<Pod> current = pods.stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
     status.replicas = current.size();
     status.readyReplicas = (int) current.stream().filter(Readiness::isPodReady).count();
     if (view.available()) {
