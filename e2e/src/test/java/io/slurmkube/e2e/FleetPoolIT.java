@@ -23,6 +23,7 @@ import io.slurmkube.api.NodeSetSpec;
 import io.slurmkube.api.PartitionSpec;
 import io.slurmkube.api.SlurmCluster;
 import io.slurmkube.api.SlurmClusterSpec;
+import io.slurmkube.reconcile.Conflicts;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -100,7 +101,7 @@ class FleetPoolIT {
       for (String ns : List.of(SIM_NS, REAL_NS)) {
         for (SlurmCluster c : client.resources(SlurmCluster.class).inNamespace(ns).list().getItems()) {
           try {
-            client.resources(SlurmCluster.class).inNamespace(ns).withName(c.getMetadata().getName()).edit(x -> {
+            Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(ns).withName(c.getMetadata().getName()), x -> {
               x.getSpec().fleet = null;
               return x;
             });
@@ -130,7 +131,7 @@ class FleetPoolIT {
   static void unmarkByHand() {
     for (Node n : client.nodes().list().getItems()) {
       if (marked(n)) {
-        client.nodes().withName(n.getMetadata().getName()).edit(x -> {
+        Conflicts.edit(client.nodes().withName(n.getMetadata().getName()), x -> {
           x.getMetadata().getLabels().remove(POOL);
           x.getMetadata().getLabels().remove(STATE);
           if (x.getMetadata().getAnnotations() != null) {
@@ -146,7 +147,7 @@ class FleetPoolIT {
     for (String ns : List.of(SIM_NS, REAL_NS)) {
       for (SlurmCluster c : client.resources(SlurmCluster.class).inNamespace(ns).list().getItems()) {
         if (c.getMetadata().getFinalizers().contains("slurmkube.io/fleet")) {
-          client.resources(SlurmCluster.class).inNamespace(ns).withName(c.getMetadata().getName()).edit(x -> {
+          Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(ns).withName(c.getMetadata().getName()), x -> {
             x.getMetadata().getFinalizers().remove("slurmkube.io/fleet");
             return x;
           });
@@ -312,7 +313,7 @@ class FleetPoolIT {
     Set<String> idle = simNodesIn("slurm").stream().filter(n -> !busy.contains(n)).collect(Collectors.toSet());
     assertThat(idle).hasSize(10);
     Instant start = Instant.now();
-    client.resources(SlurmCluster.class).inNamespace(SIM_NS).withName("sim").edit(c -> {
+    Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(SIM_NS).withName("sim"), c -> {
       c.getSpec().fleet.lending.enabled = true;
       c.getSpec().fleet.lending.idleSeconds = 10;
       return c;
@@ -417,7 +418,7 @@ class FleetPoolIT {
   @Test
   @Order(5)
   void removingThePolicyTakesEveryMarkOffTheFleet() {
-    client.resources(SlurmCluster.class).inNamespace(SIM_NS).withName("sim").edit(c -> {
+    Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(SIM_NS).withName("sim"), c -> {
       c.getSpec().fleet = null;
       return c;
     });
@@ -448,7 +449,7 @@ class FleetPoolIT {
     await("SlurmCluster Ready").atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(2)).until(slurm::isReady);
 
     Instant start = Instant.now();
-    client.resources(SlurmCluster.class).inNamespace(REAL_NS).withName("demo").edit(c -> {
+    Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(REAL_NS).withName("demo"), c -> {
       c.getSpec().fleet = new FleetSpec();
       c.getSpec().fleet.nodeSelector = new FleetSpec.NodeSelector();
       c.getSpec().fleet.nodeSelector.matchLabels.put("kubernetes.io/hostname", realName);
@@ -474,7 +475,7 @@ class FleetPoolIT {
         assertThat(t.getValue()).isEqualTo(pool);
       });
     } finally {
-      client.resources(SlurmCluster.class).inNamespace(REAL_NS).withName("demo").edit(c -> {
+      Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(REAL_NS).withName("demo"), c -> {
         c.getSpec().fleet = null;
         return c;
       });

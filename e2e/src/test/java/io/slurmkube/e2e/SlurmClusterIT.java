@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.slurmkube.api.NodeSet;
+import io.slurmkube.reconcile.Conflicts;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -145,7 +146,7 @@ class SlurmClusterIT {
   void aPartitionChangeReachesSlurmWithoutRestartingTheController() throws Exception {
     String controllerUid = client.pods().inNamespace(slurm.namespace).withName("demo-controller-0").get()
         .getMetadata().getUid();
-    client.resources(io.slurmkube.api.SlurmCluster.class).inNamespace(slurm.namespace).withName("demo").edit(c -> {
+    Conflicts.edit(client.resources(io.slurmkube.api.SlurmCluster.class).inNamespace(slurm.namespace).withName("demo"), c -> {
       c.getSpec().partitions.get(0).maxTime = "90";
       return c;
     });

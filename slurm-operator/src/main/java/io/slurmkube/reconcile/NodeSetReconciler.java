@@ -167,8 +167,8 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
         Duration.ofSeconds(spec.scaleDownDelaySeconds == null ? 60 : spec.scaleDownDelaySeconds), now);
     nodeSet.getStatus().lastScaleDecision = decision.reason();
     if (decision.changes(current)) {
-      client.resources(NodeSet.class).inNamespace(nodeSet.getMetadata().getNamespace())
-          .withName(nodeSet.getMetadata().getName()).edit(n -> {
+      Conflicts.edit(client.resources(NodeSet.class).inNamespace(nodeSet.getMetadata().getNamespace())
+          .withName(nodeSet.getMetadata().getName()), n -> {
             n.getSpec().replicas = decision.replicas();
             return n;
           });

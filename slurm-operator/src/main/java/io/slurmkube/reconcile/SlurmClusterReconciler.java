@@ -240,7 +240,7 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
         nodeSets.withName(name).delete();
         events.normal(model.cluster(), "Deleted", "Deleted NodeSet " + name + ": it is no longer in spec.nodeSets");
       } else if (existing.getSpec().replicas == null || existing.getSpec().replicas != 0) {
-        nodeSets.withName(name).edit(n -> {
+        Conflicts.edit(nodeSets.withName(name), n -> {
           n.getSpec().replicas = 0;
           return n;
         });

@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.slurmkube.api.FleetSpec;
 import io.slurmkube.api.NodeSet;
 import io.slurmkube.api.SlurmCluster;
+import io.slurmkube.reconcile.Conflicts;
 import io.slurmkube.testing.Crds;
 import io.slurmkube.testing.OperatorUnderTest;
 import io.slurmkube.testing.RealApiServer;
@@ -172,7 +173,7 @@ class FleetIT {
   }
 
   static void scale(int replicas) {
-    client.resources(NodeSet.class).inNamespace(NS).withName("hpc-cpu").edit(n -> {
+    Conflicts.edit(client.resources(NodeSet.class).inNamespace(NS).withName("hpc-cpu"), n -> {
       n.getSpec().replicas = replicas;
       return n;
     });
@@ -221,7 +222,7 @@ class FleetIT {
           assertThat(status.fleet.poolNodes).isEqualTo(4);
         });
     // A later status write of the SlurmCluster controller leaves status.fleet in place.
-    client.resources(SlurmCluster.class).inNamespace(NS).withName("hpc").edit(c -> {
+    Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("hpc"), c -> {
       c.getSpec().login.replicas = 2;
       return c;
     });
@@ -251,7 +252,7 @@ class FleetIT {
   @Test
   @Order(4)
   void idlePoolNodesAreLentAndTheOneWithASlurmdPodIsNot() {
-    client.resources(SlurmCluster.class).inNamespace(NS).withName("hpc").edit(c -> {
+    Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("hpc"), c -> {
       c.getSpec().fleet.lending.enabled = true;
       c.getSpec().fleet.lending.idleSeconds = 2;
       return c;
@@ -389,7 +390,7 @@ class FleetIT {
     });
     assertThat(node("node-4").getSpec().getTaints()).noneMatch(t -> t.getKey().equals(PoolMarks.POOL));
 
-    client.resources(SlurmCluster.class).inNamespace(NS).withName("hpc").edit(c -> {
+    Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("hpc"), c -> {
       c.getSpec().fleet = null;
       return c;
     });

@@ -173,7 +173,7 @@ class OperatorIT {
   void aPartitionChangeIsAppliedWithoutRestartingTheController() {
     Secret authBefore = client.secrets().inNamespace(NS).withName("demo-auth-key").get();
     String hashBefore = controllerHash();
-    client.resources(SlurmCluster.class).inNamespace(NS).withName("demo").edit(c -> {
+    Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("demo"), c -> {
       c.getSpec().partitions.get(0).maxTime = "60";
       return c;
     });
@@ -189,7 +189,7 @@ class OperatorIT {
   @Test
   @Order(5)
   void anAddedNodeSetAndPartitionAppear() {
-    client.resources(SlurmCluster.class).inNamespace(NS).withName("demo").edit(c -> {
+    Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("demo"), c -> {
       var gpu = new NodeSetSpec();
       gpu.name = "gpu";
       gpu.gpus = 2;
@@ -211,7 +211,7 @@ class OperatorIT {
   @Order(6)
   void turningAccountingOffRemovesItAndRestartsTheController() {
     String hashBefore = controllerHash();
-    client.resources(SlurmCluster.class).inNamespace(NS).withName("demo").edit(c -> {
+    Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("demo"), c -> {
       c.getSpec().accounting.mode = AccountingSpec.Mode.None;
       return c;
     });
