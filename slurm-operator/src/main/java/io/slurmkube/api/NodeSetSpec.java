@@ -24,7 +24,7 @@ public class NodeSetSpec extends NodeShape {
 
   @Min(0)
   @Max(1000)
-  @JsonPropertyDescription("Number of slurmd pods to start with. Once the NodeSet exists, its own spec.replicas (moved by the autoscaler, HPA or kubectl scale) is the live count.")
+  @JsonPropertyDescription("Number of slurmd pods. Sets the NodeSet's spec.replicas when it is created and again whenever this value is changed; in between, the autoscaler, an HPA or kubectl scale may move the NodeSet's count.")
   public Integer replicas;
 
   /** Replicas to create when the spec gives none: the lower autoscaling bound. */

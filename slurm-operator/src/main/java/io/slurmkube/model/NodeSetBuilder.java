@@ -6,9 +6,17 @@ import io.slurmkube.api.NodeSetResourceSpec;
 import io.slurmkube.api.NodeSetSpec;
 import io.slurmkube.model.Labels.Component;
 import java.util.ArrayList;
+import java.util.Map;
+import java.util.Optional;
 
 /** A NodeSet object for each node set of a cluster, and the headless Service their pods share. */
 public final class NodeSetBuilder {
+  /**
+   * The spec.nodeSets[].replicas this NodeSet last saw. A different value in the SlurmCluster is a
+   * user's edit and rescales the NodeSet once; otherwise the live count stays with whoever scales it.
+   */
+  public static final String REQUESTED_REPLICAS = "slurmkube.io/requested-replicas";
+
   private NodeSetBuilder() {}
 
   /**
@@ -33,8 +41,27 @@ public final class NodeSetBuilder {
     var labels = Labels.nodeSetSelector(model.name(), entry.name);
     labels.put(Labels.MANAGED_BY, Labels.OPERATOR);
     nodeSet.setMetadata(Owned.meta(model.cluster(), model.names().nodeSet(entry.name), labels));
+    if (entry.replicas != null) {
+      nodeSet.getMetadata().setAnnotations(Map.of(REQUESTED_REPLICAS, entry.replicas.toString()));
+    }
     nodeSet.setSpec(spec);
     return nodeSet;
+  }
+
+  /**
+   * The replica count to set on an existing NodeSet because the user edited
+   * spec.nodeSets[].replicas, or empty. A NodeSet that never recorded a request (made by an older
+   * operator) is not rescaled: without a record, an unchanged spec cannot be told from an edit.
+   */
+  public static Optional<Integer> editedReplicas(NodeSetSpec entry, NodeSet existing) {
+    if (entry.replicas == null || existing.getMetadata().getAnnotations() == null) {
+      return Optional.empty();
+    }
+    String recorded = existing.getMetadata().getAnnotations().get(REQUESTED_REPLICAS);
+    if (recorded == null || recorded.equals(entry.replicas.toString())) {
+      return Optional.empty();
+    }
+    return Optional.of(entry.replicas);
   }
 
   public static Service nodesService(ClusterModel model) {

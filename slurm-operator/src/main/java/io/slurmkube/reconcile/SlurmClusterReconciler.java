@@ -221,14 +221,24 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
         .map(n -> model.names().nodeSet(n.name)).collect(Collectors.toSet());
     for (NodeSetSpec entry : model.spec().nodeSets) {
       String name = model.names().nodeSet(entry.name);
-      if (nodeSets.withName(name).get() == null) {
+      NodeSet existing = nodeSets.withName(name).get();
+      if (existing == null) {
         // Created (not applied) with its initial replicas, so this operator's apply manager never
         // owns spec.replicas: scaling stays with the autoscaler, HPA or kubectl scale.
         NodeSet created = NodeSetBuilder.build(model, entry, true);
         report(model, created, applier.createIfAbsent(created));
-      } else {
-        apply(model, NodeSetBuilder.build(model, entry, false));
+        continue;
       }
+      NodeSetBuilder.editedReplicas(entry, existing).ifPresent(replicas -> {
+        // Like `kubectl scale`: a lower count goes through the NodeSet's draining scale-down.
+        Conflicts.edit(nodeSets.withName(name), n -> {
+          n.getSpec().replicas = replicas;
+          return n;
+        });
+        events.normal(model.cluster(), "Scaled", "NodeSet " + name + " scaled to " + replicas
+            + ": spec.nodeSets[" + entry.name + "].replicas was changed to " + replicas);
+      });
+      apply(model, NodeSetBuilder.build(model, entry, false));
     }
     for (NodeSet existing : nodeSets.withLabel(Labels.INSTANCE, model.name()).list().getItems()) {
       String name = existing.getMetadata().getName();

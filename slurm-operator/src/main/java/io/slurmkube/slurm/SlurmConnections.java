@@ -6,6 +6,8 @@ import io.slurmkube.api.SlurmCluster;
 import io.slurmkube.model.ClusterModel;
 import io.slurmkube.model.KeySecrets;
 import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,6 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public class SlurmConnections {
   /** The Slurm user the operator acts as: SlurmUser may drain, resume and delete nodes. */
   static final String OPERATOR_USER = "slurm";
+  /** Node sets reconcile every second each; within this age they share one queue and node listing. */
+  static final Duration SHARED_READ_AGE = Duration.ofMillis(500);
 
   private record Cached(String keyVersion, SlurmClient client) {}
 
@@ -50,7 +54,9 @@ public class SlurmConnections {
       return cached.client();
     }
     byte[] jwtKey = Base64.getDecoder().decode(secret.getData().get(KeySecrets.JWT_KEY));
-    SlurmClient client = SlurmClients.connect(URI.create(model.names().restApiUrl()), new JwtSigner(jwtKey, OPERATOR_USER));
+    SlurmClient client = new SharedReadsClient(
+        SlurmClients.connect(URI.create(model.names().restApiUrl()), new JwtSigner(jwtKey, OPERATOR_USER)),
+        SHARED_READ_AGE, Clock.systemUTC());
     clients.put(key, new Cached(version, client));
     return client;
   }

@@ -74,6 +74,27 @@ class BuildersTest {
   }
 
   @Test
+  void anEditedReplicaCountRescalesTheNodeSetOnce() {
+    var entry = model.spec().nodeSets.get(0);
+    entry.replicas = 2;
+    NodeSet live = NodeSetBuilder.build(model, entry, true);
+    assertThat(live.getMetadata().getAnnotations()).containsEntry(NodeSetBuilder.REQUESTED_REPLICAS, "2");
+    live.getSpec().replicas = 3; // moved by the autoscaler since
+    assertThat(NodeSetBuilder.editedReplicas(entry, live)).as("unchanged spec").isEmpty();
+
+    entry.replicas = 1;
+    assertThat(NodeSetBuilder.editedReplicas(entry, live)).contains(1);
+    live.getMetadata().setAnnotations(NodeSetBuilder.build(model, entry, false).getMetadata().getAnnotations());
+    assertThat(NodeSetBuilder.editedReplicas(entry, live)).as("after the apply records it").isEmpty();
+
+    entry.replicas = null;
+    assertThat(NodeSetBuilder.editedReplicas(entry, live)).as("no count in the spec").isEmpty();
+    entry.replicas = 5;
+    live.getMetadata().setAnnotations(null);
+    assertThat(NodeSetBuilder.editedReplicas(entry, live)).as("made by an operator that kept no record").isEmpty();
+  }
+
+  @Test
   void loginPodsFetchTheirConfigurationFromTheController() {
     var cluster = Fixtures.cluster();
     cluster.getSpec().login.sshAuthorizedKeys = java.util.List.of("ssh-ed25519 AAAA user@site");

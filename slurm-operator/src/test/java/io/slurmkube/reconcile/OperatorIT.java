@@ -209,6 +209,37 @@ class OperatorIT {
 
   @Test
   @Order(6)
+  void editingReplicasInTheClusterRescalesTheNodeSetAndLeavesOtherScalingAlone() {
+    var nodeSet = client.resources(NodeSet.class).inNamespace(NS).withName("demo-cpu");
+    Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("demo"), c -> {
+      c.getSpec().nodeSets.get(0).replicas = 2;
+      return c;
+    });
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      assertThat(nodeSet.get().getSpec().replicas).isEqualTo(2);
+      assertThat(client.pods().inNamespace(NS).withLabel("slurmkube.io/nodeset", "cpu").list().getItems())
+          .extracting(p -> p.getMetadata().getName()).containsExactlyInAnyOrder("demo-cpu-0", "demo-cpu-1");
+      assertThat(events("Scaled")).anyMatch(m -> m.contains("spec.nodeSets[cpu].replicas was changed to 2"));
+    });
+
+    // `kubectl scale nodeset demo-cpu --replicas=3`, then an unrelated edit of the cluster.
+    Conflicts.edit(nodeSet, n -> {
+      n.getSpec().replicas = 3;
+      return n;
+    });
+    Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("demo"), c -> {
+      c.getSpec().partitions.get(0).maxTime = "120";
+      return c;
+    });
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      assertThat(current().getStatus().observedGeneration).isEqualTo(current().getMetadata().getGeneration());
+      assertThat(slurmConf()).contains("MaxTime=120");
+    });
+    assertThat(nodeSet.get().getSpec().replicas).as("the NodeSet's own scaling stands").isEqualTo(3);
+  }
+
+  @Test
+  @Order(7)
   void turningAccountingOffRemovesItAndRestartsTheController() {
     String hashBefore = controllerHash();
     Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("demo"), c -> {
@@ -224,7 +255,7 @@ class OperatorIT {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void deletingTheClusterRemovesItsObjects() {
     client.resources(SlurmCluster.class).inNamespace(NS).withName("demo").delete();
     await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
@@ -235,6 +266,12 @@ class OperatorIT {
       assertThat(client.configMaps().inNamespace(NS).withName("demo-config").get()).isNull();
       assertThat(client.secrets().inNamespace(NS).withName("demo-auth-key").get()).isNull();
     });
+  }
+
+  private static List<String> events(String reason) {
+    return client.v1().events().inNamespace(NS).list().getItems().stream()
+        .filter(e -> e.getInvolvedObject().getName().equals("demo") && reason.equals(e.getReason()))
+        .map(e -> e.getMessage()).toList();
   }
 
   private static String slurmConf() {
