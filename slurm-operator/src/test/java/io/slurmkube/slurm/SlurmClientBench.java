@@ -1,7 +1,10 @@
 package io.slurmkube.slurm;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -9,6 +12,10 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -21,6 +28,7 @@ public final class SlurmClientBench {
   private static final int WARMUP = 1;
   // Few rounds: slurmrestd 24.11 keeps about 100 KB per listed job per request (see the results).
   private static final int ROUNDS = 3;
+  private static final int NODE_SETS = 4;
 
   private SlurmClientBench() {}
 
@@ -66,6 +74,9 @@ public final class SlurmClientBench {
       Timing poll = time(() -> poll(slurm));
       report.append(line("autoscaler poll, " + queued + " pending jobs (jobs + nodes)", poll));
       report.append(memory(cluster, "slurmrestd resident memory after " + (WARMUP + ROUNDS) + " more polls"));
+      report.append(concurrentPolls(slurm, false));
+      report.append(concurrentPolls(slurm, true));
+      report.append(memory(cluster, "slurmrestd resident memory after the concurrent polls"));
       Timing nodes = time(() -> slurm.nodes().size());
       report.append(line("list nodes (" + slurm.nodes().size() + ")", nodes));
       report.append("load average at end: ").append(loadAverage()).append('\n');
@@ -95,6 +106,49 @@ public final class SlurmClientBench {
 
   private static int poll(SlurmClient slurm) {
     return slurm.activeJobs().size() + slurm.nodes().size();
+  }
+
+  /**
+   * {@value #NODE_SETS} autoscaling node sets of one cluster polling at the same moment, as the
+   * operator's reconcilers do every second: each with its own listing, or through the operator's
+   * {@link SharedReadsClient}. One round each: four listings of a long queue at once are heavy.
+   */
+  private static String concurrentPolls(SlurmClient slurm, boolean shared) throws Exception {
+    var listings = new AtomicInteger();
+    SlurmClient counted = (SlurmClient) Proxy.newProxyInstance(SlurmClient.class.getClassLoader(),
+        new Class<?>[] {SlurmClient.class}, (proxy, method, arguments) -> {
+          if (method.getName().equals("jobs") || method.getName().equals("activeJobs")) {
+            listings.incrementAndGet();
+          }
+          try {
+            return method.invoke(slurm, arguments);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    SlurmClient client = shared ? new SharedReadsClient(counted, Duration.ofMillis(500), Clock.systemUTC()) : counted;
+    var pool = Executors.newFixedThreadPool(NODE_SETS);
+    try {
+      var start = new CountDownLatch(1);
+      List<Future<Integer>> polls = new ArrayList<>();
+      for (int i = 0; i < NODE_SETS; i++) {
+        polls.add(pool.submit(() -> {
+          start.await();
+          return poll(client);
+        }));
+      }
+      long began = System.nanoTime();
+      start.countDown();
+      for (var p : polls) {
+        p.get();
+      }
+      double seconds = (System.nanoTime() - began) / 1e9;
+      return String.format(Locale.ROOT, "%-55s %.4f s until all answered, %d job listing(s) by slurmrestd%n",
+          NODE_SETS + " node sets polling at once, " + (shared ? "shared reads" : "a listing each") + ":",
+          seconds, listings.get());
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   private record Timing(double median, double worst, double best) {}
