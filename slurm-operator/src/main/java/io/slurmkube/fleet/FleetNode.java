@@ -32,6 +32,11 @@ public record FleetNode(String name, Map<String, String> labels, String owner, S
     return pods.stream().filter(p -> p.role() == Role.EVICTABLE).toList();
   }
 
+  /** Pods that would have to leave for a reclaim but that a disruption budget holds here now. */
+  public long guardedPods() {
+    return pods.stream().filter(p -> p.role() == Role.EVICTABLE && p.guarded()).count();
+  }
+
   /** Room left for new pods: allocatable minus what every pod here requests. */
   public Resources free() {
     return allocatable.minus(Resources.sum(pods));
@@ -52,7 +57,16 @@ public record FleetNode(String name, Map<String, String> labels, String owner, S
     EVICTABLE
   }
 
-  public record PodOnNode(String namespace, String name, Role role, Resources requests, boolean terminating) {
+  /**
+   * {@code guarded}: a PodDisruptionBudget that selects the pod allows no disruption now, so the
+   * Eviction API would refuse it.
+   */
+  public record PodOnNode(String namespace, String name, Role role, Resources requests, boolean terminating,
+      boolean guarded) {
+    public PodOnNode(String namespace, String name, Role role, Resources requests, boolean terminating) {
+      this(namespace, name, role, requests, terminating, false);
+    }
+
     public String ref() {
       return namespace + "/" + name;
     }

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.StatusCause;
 import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.policy.v1.EvictionBuilder;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.RequestConfigBuilder;
@@ -79,6 +80,8 @@ public class FleetReconciler implements Reconciler<SlurmCluster> {
   private final Map<String, Node> written = new ConcurrentHashMap<>();
   private InformerEventSource<Node, SlurmCluster> nodes;
   private InformerEventSource<Pod, SlurmCluster> pods;
+  /** Read when choosing which lent node to reclaim; a change triggers nothing (passes recheck). */
+  private InformerEventSource<PodDisruptionBudget, SlurmCluster> budgets;
 
   private static final class Memory {
     Map<String, Instant> emptySince = new HashMap<>();
@@ -173,7 +176,8 @@ public class FleetReconciler implements Reconciler<SlurmCluster> {
   private List<FleetNode> views(SlurmCluster cluster) {
     written.keySet().removeIf(name -> nodes.get(new ResourceID(name)).isEmpty());
     return nodes.list(n -> true).map(this::latest)
-        .map(n -> NodeViews.node(n, pods.byIndex(BY_NODE, n.getMetadata().getName()), cluster))
+        .map(n -> NodeViews.node(n, pods.byIndex(BY_NODE, n.getMetadata().getName()), cluster,
+            p -> NodeViews.guarded(p, budgets.list(p.getMetadata().getNamespace()).toList())))
         .toList();
   }
 
@@ -272,7 +276,7 @@ public class FleetReconciler implements Reconciler<SlurmCluster> {
             && poolId.equals(n.getMetadata().getLabels().get(PoolMarks.POOL))
             || n.getSpec().getTaints() != null && n.getSpec().getTaints().stream()
                 .anyMatch(t -> PoolMarks.POOL.equals(t.getKey()) && poolId.equals(t.getValue())))
-        .map(n -> NodeViews.node(n, List.of(), cluster)).toList();
+        .map(n -> NodeViews.node(n, List.of(), cluster, p -> false)).toList();
     boolean done = true;
     for (Move move : PoolPlan.release(poolId, marked, "left the pool: " + reason)) {
       Outcome outcome = write(move, poolId, PoolMarks.owner(cluster));
@@ -413,7 +417,13 @@ public class FleetReconciler implements Reconciler<SlurmCluster> {
         .withOnUpdateFilter(FleetReconciler::relevantPodChange)
         .build(), context);
     pods.addIndexers(Map.of(BY_NODE, p -> p.getSpec().getNodeName() == null ? List.of() : List.of(p.getSpec().getNodeName())));
-    return List.of(nodes, pods);
+    budgets = new InformerEventSource<>(InformerEventSourceConfiguration.from(PodDisruptionBudget.class, SlurmCluster.class)
+        .withName("fleet-budgets")
+        .withWatchAllNamespaces()
+        .withFollowControllerNamespacesChanges(false)
+        .withSecondaryToPrimaryMapper(budget -> Set.of())
+        .build(), context);
+    return List.of(nodes, pods, budgets);
   }
 
   /** A node matters to the cluster whose pool it is in, and to every cluster with a fleet policy (it may join). */

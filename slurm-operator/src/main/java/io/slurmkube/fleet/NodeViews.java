@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Taint;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.slurmkube.api.SlurmCluster;
 import io.slurmkube.fleet.FleetNode.PodOnNode;
 import io.slurmkube.fleet.FleetNode.Resources;
@@ -14,6 +15,7 @@ import io.slurmkube.model.Labels;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /** Nodes and pods as the pool plan sees them: a pure translation of what the API server reports. */
 public final class NodeViews {
@@ -21,8 +23,11 @@ public final class NodeViews {
 
   private NodeViews() {}
 
-  /** {@code pods}: the pods bound to this node (terminal ones are ignored). */
-  public static FleetNode node(Node node, List<Pod> pods, SlurmCluster cluster) {
+  /**
+   * {@code pods}: the pods bound to this node (terminal ones are ignored); {@code guarded}: whether
+   * a disruption budget would refuse a pod's eviction now.
+   */
+  public static FleetNode node(Node node, List<Pod> pods, SlurmCluster cluster, Predicate<Pod> guarded) {
     String poolId = PoolMarks.poolId(cluster);
     var meta = node.getMetadata();
     Map<String, String> labels = meta.getLabels() == null ? Map.of() : meta.getLabels();
@@ -34,9 +39,26 @@ public final class NodeViews {
     boolean cordoned = spec != null && Boolean.TRUE.equals(spec.getUnschedulable());
     List<PodOnNode> onNode = pods.stream().filter(p -> !terminal(p))
         .map(p -> new PodOnNode(p.getMetadata().getNamespace(), p.getMetadata().getName(), role(p, cluster, poolId),
-            requests(p), p.getMetadata().getDeletionTimestamp() != null))
+            requests(p), p.getMetadata().getDeletionTimestamp() != null, guarded.test(p)))
         .toList();
     return new FleetNode(meta.getName(), labels, owner, poolTaint, ready(node), cordoned, allocatable(node), onNode);
+  }
+
+  /**
+   * Whether one of these budgets (the pod's namespace's) would refuse the pod's eviction now: it
+   * selects the pod and allows no disruption, or has no status yet (the disruption controller has
+   * not counted; the API server then refuses too).
+   */
+  public static boolean guarded(Pod pod, List<PodDisruptionBudget> budgets) {
+    for (PodDisruptionBudget b : budgets) {
+      if (b.getSpec() == null || !LabelSelectors.matches(b.getSpec().getSelector(), pod.getMetadata().getLabels())) {
+        continue;
+      }
+      if (b.getStatus() == null || b.getStatus().getDisruptionsAllowed() == null || b.getStatus().getDisruptionsAllowed() <= 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   public static Role role(Pod pod, SlurmCluster cluster, String poolId) {

@@ -116,7 +116,7 @@ public final class PoolPlan {
 
     // 1. Who may be in the pool.
     List<FleetNode> matches = in.nodes().stream()
-        .filter(n -> NodeSelectors.matches(policy.nodeSelector, n.labels())).toList();
+        .filter(n -> LabelSelectors.matches(policy.nodeSelector, n.labels())).toList();
     matching = matches.size();
     List<FleetNode> candidates = new ArrayList<>();
     Map<String, List<String>> taken = new TreeMap<>();
@@ -128,7 +128,7 @@ public final class PoolPlan {
             .add(n.name());
       }
     }
-    String selector = NodeSelectors.describe(policy.nodeSelector);
+    String selector = LabelSelectors.describe(policy.nodeSelector);
     if (policy.nodeSelector != null && matches.isEmpty()) {
       problems.add("spec.fleet.nodeSelector (" + selector + ") matches no node: label the nodes for the pool "
           + "(kubectl label node <name> <key>=<value>) or correct the selector");
@@ -154,7 +154,7 @@ public final class PoolPlan {
     for (FleetNode n : in.nodes()) {
       boolean ours = id.equals(n.pool()) || id.equals(n.poolTaint());
       if (ours && !memberNames.contains(n.name())) {
-        String why = !NodeSelectors.matches(policy.nodeSelector, n.labels())
+        String why = !LabelSelectors.matches(policy.nodeSelector, n.labels())
             ? "it no longer matches spec.fleet.nodeSelector (" + selector + ")"
             : "spec.fleet.nodes is " + policy.nodes + " and the pool has more";
         moves.add(new Move(n.name(), Action.LEAVE, null, "left the pool: " + why));
@@ -227,7 +227,9 @@ public final class PoolPlan {
     // 5. Reclaim lent nodes for what is left over; with lending off, every lent node comes back.
     List<FleetNode> lent = members.stream()
         .filter(n -> states.get(n.name()) == State.LENT && !moved.containsKey(n.name()))
-        .sorted(Comparator.comparingInt((FleetNode n) -> n.evictable().size()).thenComparing(FleetNode::name))
+        // A node whose pods a disruption budget holds now would stall; take the others first.
+        .sorted(Comparator.comparingLong(FleetNode::guardedPods)
+            .thenComparingInt((FleetNode n) -> n.evictable().size()).thenComparing(FleetNode::name))
         .toList();
     var reclaimable = new java.util.LinkedList<>(lent.stream().filter(FleetNode::usable).toList());
     List<WaitingPod> stillUnplaced = new ArrayList<>();
@@ -397,7 +399,7 @@ public final class PoolPlan {
 
   private static String selectorWords(FleetSpec policy) {
     return policy.nodeSelector == null ? "spec.fleet.nodes (no selector)"
-        : "spec.fleet.nodeSelector (" + NodeSelectors.describe(policy.nodeSelector) + ")";
+        : "spec.fleet.nodeSelector (" + LabelSelectors.describe(policy.nodeSelector) + ")";
   }
 
   private static String sample(List<String> names) {

@@ -263,6 +263,18 @@ class PoolPlanTest {
   }
 
   @Test
+  void aLentNodeWhosePodsABudgetHoldsIsReclaimedOnlyWhenNoOtherWillDo() {
+    var guarded = new PodOnNode("web", "w1", Role.EVICTABLE, new Resources(1000, 1L << 30), false, true);
+    var nodes = List.of(lent("a2", guarded), lent("a3", web("w3"), web("w4")));
+    var plan = plan(lending(null, 60), nodes, List.of(waiting("demo-cpu-1")), Map.of(), Map.of());
+    assertThat(nodesWith(plan, Action.RECLAIM)).as("more pods to evict, but none held").containsExactly("a3");
+
+    var onlyGuarded = plan(lending(null, 60), List.of(lent("a2", guarded)), List.of(waiting("demo-cpu-1")), Map.of(), Map.of());
+    assertThat(nodesWith(onlyGuarded, Action.RECLAIM)).as("the budget may relent; the eviction says why meanwhile")
+        .containsExactly("a2");
+  }
+
+  @Test
   void onlyAsManyNodesAreReclaimedAsTheWaitingPodsNeed() {
     List<FleetNode> lentNodes = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
