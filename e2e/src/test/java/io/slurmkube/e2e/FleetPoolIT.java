@@ -421,8 +421,8 @@ class FleetPoolIT {
         .sorted(java.util.Comparator.comparing(p -> p.getSpec().getNodeName())).toList();
     assertThat(onLent).as("Kubernetes pods on the lent nodes").hasSizeGreaterThanOrEqualTo(2);
     String unheld = onLent.get(onLent.size() - 1).getSpec().getNodeName();
-    List<Pod> held = onLent.stream().filter(p -> !p.getSpec().getNodeName().equals(unheld)).toList();
-    for (Pod p : held) {
+    List<Pod> heldPods = onLent.stream().filter(p -> !p.getSpec().getNodeName().equals(unheld)).toList();
+    for (Pod p : heldPods) {
       Conflicts.edit(client.pods().inNamespace(WORK_NS).withName(p.getMetadata().getName()), x -> {
         x.getMetadata().getLabels().put("guard", "yes");
         return x;
@@ -430,11 +430,11 @@ class FleetPoolIT {
     }
     client.policy().v1().podDisruptionBudget().inNamespace(WORK_NS).resource(new PodDisruptionBudgetBuilder()
         .withNewMetadata().withName("guard").endMetadata()
-        .withNewSpec().withNewMinAvailable(held.size()).withNewSelector().addToMatchLabels("guard", "yes").endSelector().endSpec()
+        .withNewSpec().withNewMinAvailable(heldPods.size()).withNewSelector().addToMatchLabels("guard", "yes").endSelector().endSpec()
         .build()).create();
     await("the second budget allows no disruption").atMost(Duration.ofSeconds(30)).until(() -> {
       var pdb = client.policy().v1().podDisruptionBudget().inNamespace(WORK_NS).withName("guard").get();
-      return pdb.getStatus() != null && Integer.valueOf(held.size()).equals(pdb.getStatus().getCurrentHealthy())
+      return pdb.getStatus() != null && Integer.valueOf(heldPods.size()).equals(pdb.getStatus().getCurrentHealthy())
           && Integer.valueOf(0).equals(pdb.getStatus().getDisruptionsAllowed());
     });
     int blockedBefore = events(SIM_NS, "EvictionBlocked").size();
@@ -445,7 +445,7 @@ class FleetPoolIT {
           assertThat(state(simNodes().get(unheld))).isEqualTo("slurm");
           assertThat(simFleet().reclaiming).isZero();
         });
-    assertThat(held).allSatisfy(p -> {
+    assertThat(heldPods).allSatisfy(p -> {
       assertThat(state(simNodes().get(p.getSpec().getNodeName()))).isEqualTo("lent");
       assertThat(client.pods().inNamespace(WORK_NS).withName(p.getMetadata().getName()).get().getMetadata().getUid())
           .isEqualTo(p.getMetadata().getUid());
