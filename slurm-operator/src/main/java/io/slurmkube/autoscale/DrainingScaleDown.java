@@ -9,6 +9,7 @@ import io.slurmkube.slurm.SlurmNode;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -26,6 +27,15 @@ public final class DrainingScaleDown {
 
   public static boolean drainedByOperator(SlurmNode node) {
     return node.reason() != null && node.reason().startsWith(REASON_PREFIX);
+  }
+
+  /**
+   * Whether a node this operator drained may go back to work because its scale-down was called
+   * off. Only while its pod is still wanted ({@code activePods}: pods not being deleted): a node
+   * whose pod is going keeps the drain, so that its record can be deleted after it.
+   */
+  public static boolean mayResume(SlurmNode node, Set<String> activePods) {
+    return node.isDrainFlagged() && drainedByOperator(node) && !node.isDown() && activePods.contains(node.name());
   }
 
   /**

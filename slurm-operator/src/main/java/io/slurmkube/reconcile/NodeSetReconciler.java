@@ -97,7 +97,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     }
     int desired = nodeSet.getSpec().replicas == null ? 0 : nodeSet.getSpec().replicas;
     if (pods.size() <= desired && view.available()) {
-      resumeOwnDrains(nodeSet, view);
+      resumeOwnDrains(nodeSet, view, pods);
     }
     if (nodeSet.getSpec().gpus != null && nodeSet.getSpec().gpus > 0) {
       // Each pod's claim comes from this template; written before any pod refers to it.
@@ -179,9 +179,10 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
   }
 
   /** Nodes this operator drained for a scale-down that is no longer wanted go back to work. */
-  private void resumeOwnDrains(NodeSet nodeSet, SlurmView view) {
+  private void resumeOwnDrains(NodeSet nodeSet, SlurmView view, List<Pod> pods) {
+    Set<String> active = pods.stream().map(p -> p.getMetadata().getName()).collect(Collectors.toSet());
     for (SlurmNode node : view.nodes()) {
-      if (node.isDrainFlagged() && DrainingScaleDown.drainedByOperator(node) && !node.isDown()) {
+      if (DrainingScaleDown.mayResume(node, active)) {
         try {
           view.client().resumeNode(node.name(), DrainingScaleDown.REASON_PREFIX + " wanted again");
           events.normal(nodeSet, "NodeResumed", "Resumed node " + node.name() + ": the scale-down that drained it was called off");

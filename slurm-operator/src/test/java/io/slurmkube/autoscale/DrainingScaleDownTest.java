@@ -78,6 +78,17 @@ class DrainingScaleDownTest {
   }
 
   @Test
+  void onlyANodeWhosePodStaysIsResumed() {
+    var ours = node(0, "slurmkube: scale-down of NodeSet demo-cpu", "IDLE", "DRAIN");
+    assertThat(DrainingScaleDown.mayResume(ours, Set.of("demo-cpu-0"))).isTrue();
+    assertThat(DrainingScaleDown.mayResume(ours, Set.of())).as("its pod is being deleted").isFalse();
+    assertThat(DrainingScaleDown.mayResume(node(0, "bad DIMM", "IDLE", "DRAIN"), Set.of("demo-cpu-0"))).isFalse();
+    assertThat(DrainingScaleDown.mayResume(node(0, "slurmkube: scale-down", "DOWN", "DRAIN"), Set.of("demo-cpu-0")))
+        .isFalse();
+    assertThat(DrainingScaleDown.mayResume(node(0, "", "IDLE"), Set.of("demo-cpu-0"))).isFalse();
+  }
+
+  @Test
   void leavesAnAdministratorsDrainAlone() {
     var slurm = new RecordingSlurm();
     var pods = List.of(pod(0, "Running"), pod(1, "Running"));
