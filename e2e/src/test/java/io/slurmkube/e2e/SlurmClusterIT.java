@@ -75,6 +75,9 @@ class SlurmClusterIT {
     assertThat(client.v1().events().inNamespace(slurm.namespace).list().getItems())
         .anySatisfy(e -> assertThat(e.getReason()).isEqualTo("ScaledUp"));
     awaitNodeSetEmptyAndNoRecords();
+    // No job came after the scale-down began: no drain was called off, so none may have been undone.
+    assertThat(client.v1().events().inNamespace(slurm.namespace).list().getItems())
+        .noneSatisfy(e -> assertThat(e.getReason()).isEqualTo("NodeResumed"));
   }
 
   @Test
