@@ -159,4 +159,46 @@ class SlurmClusterIT {
     assertThat(client.pods().inNamespace(slurm.namespace).withName("demo-controller-0").get().getMetadata().getUid())
         .as("slurmctld's pod was not replaced").isEqualTo(controllerUid);
   }
+
+  @Test
+  @Order(6)
+  void aUserLogsInOverSshWithTheirKeyAndNeverWithAPassword() throws Exception {
+    slurm.login("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "e2e-user", "-f", "/tmp/e2e-key");
+    String privateKey = slurm.login("cat", "/tmp/e2e-key");
+    String publicKey = slurm.login("cat", "/tmp/e2e-key.pub").strip();
+    Conflicts.edit(client.resources(io.slurmkube.api.SlurmCluster.class).inNamespace(slurm.namespace).withName("demo"), c -> {
+      c.getSpec().login.sshAuthorizedKeys = List.of(publicKey);
+      return c;
+    });
+    assertThat(client.services().inNamespace(slurm.namespace).withName("demo-login").get().getSpec().getPorts())
+        .anySatisfy(p -> assertThat(p.getPort()).isEqualTo(22));
+    String[] ssh = {"ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+        "-o", "ConnectTimeout=5"};
+    var pod = new java.util.concurrent.atomic.AtomicReference<String>();
+    await("a login pod that takes the key logs its user in").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(() -> {
+          Pod login = client.pods().inNamespace(slurm.namespace).withLabel("app.kubernetes.io/component", "login").list()
+              .getItems().stream()
+              .filter(p -> p.getMetadata().getDeletionTimestamp() == null && "Running".equals(p.getStatus().getPhase()))
+              .filter(p -> p.getSpec().getContainers().get(0).getEnv().stream()
+                  .anyMatch(e -> e.getName().equals("SSH_AUTHORIZED_KEYS") && publicKey.equals(e.getValue())))
+              .findFirst().orElseThrow(() -> new AssertionError("no running login pod with the key yet"));
+          pod.set(login.getMetadata().getName());
+          // The user ssh-es from the login pod itself, with the private key in a file of their own.
+          assertThat(slurm.exec(pod.get(), "sh", "-c", "umask 077; printf '%s' \"$0\" > /tmp/user-key", privateKey).code()).isZero();
+          var session = slurm.exec(pod.get(), concat(ssh, "-i", "/tmp/user-key", "root@localhost", "sinfo", "-h", "-o", "%P"));
+          assertThat(session.code()).as("ssh with the key: %s", session.err()).isZero();
+          assertThat(session.out()).contains("batch");
+        });
+    var noKey = slurm.exec(pod.get(), concat(ssh, "-o", "PubkeyAuthentication=no", "-o", "PasswordAuthentication=yes",
+        "root@localhost", "true"));
+    assertThat(noKey.code()).isNotZero();
+    assertThat(noKey.err()).contains("Permission denied (publickey)");
+  }
+
+  private static String[] concat(String[] first, String... rest) {
+    String[] all = java.util.Arrays.copyOf(first, first.length + rest.length);
+    System.arraycopy(rest, 0, all, first.length, rest.length);
+    return all;
+  }
 }

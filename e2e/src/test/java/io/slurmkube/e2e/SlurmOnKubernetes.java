@@ -64,18 +64,26 @@ final class SlurmOnKubernetes {
   /** Runs a command in the login pod, as a user at a terminal would; returns its standard output. */
   String login(String... command) throws Exception {
     Pod pod = client.pods().inNamespace(namespace).withLabel("app.kubernetes.io/component", "login").list().getItems()
-        .stream().filter(p -> "Running".equals(p.getStatus().getPhase())).findFirst()
-        .orElseThrow(() -> new IllegalStateException("no running login pod"));
+        .stream().filter(p -> "Running".equals(p.getStatus().getPhase()) && p.getMetadata().getDeletionTimestamp() == null)
+        .findFirst().orElseThrow(() -> new IllegalStateException("no running login pod"));
+    Exec result = exec(pod.getMetadata().getName(), command);
+    if (result.code() != 0) {
+      throw new IllegalStateException(String.join(" ", command) + " exited " + result.code() + ": " + result.err());
+    }
+    return result.out();
+  }
+
+  record Exec(int code, String out, String err) {}
+
+  /** Runs a command in a pod of the cluster's namespace, whatever its exit code. */
+  Exec exec(String pod, String... command) throws Exception {
     var out = new ByteArrayOutputStream();
     var err = new ByteArrayOutputStream();
-    try (ExecWatch watch = client.pods().inNamespace(namespace).withName(pod.getMetadata().getName())
+    try (ExecWatch watch = client.pods().inNamespace(namespace).withName(pod)
         .writingOutput(out).writingError(err).exec(command)) {
       int code = watch.exitCode().get(60, TimeUnit.SECONDS);
-      if (code != 0) {
-        throw new IllegalStateException(String.join(" ", command) + " exited " + code + ": " + err.toString(StandardCharsets.UTF_8));
-      }
+      return new Exec(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
-    return out.toString(StandardCharsets.UTF_8);
   }
 
   long sbatch(String... args) throws Exception {
