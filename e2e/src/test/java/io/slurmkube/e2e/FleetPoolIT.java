@@ -23,7 +23,7 @@ import io.slurmkube.api.NodeSetSpec;
 import io.slurmkube.api.PartitionSpec;
 import io.slurmkube.api.SlurmCluster;
 import io.slurmkube.api.SlurmClusterSpec;
-import io.slurmkube.reconcile.Conflicts;
+import io.slurmkube.testing.Conflicts;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.slurmkube.api.NodeSet;
-import io.slurmkube.reconcile.Conflicts;
+import io.slurmkube.testing.Conflicts;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -43,6 +43,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -175,9 +176,11 @@ public class FleetReconciler implements Reconciler<SlurmCluster> {
 
   private List<FleetNode> views(SlurmCluster cluster) {
     written.keySet().removeIf(name -> nodes.get(new ResourceID(name)).isEmpty());
+    Map<String, List<PodDisruptionBudget>> budgetsByNamespace = new HashMap<>();
+    Predicate<Pod> guarded = p -> NodeViews.guarded(p, budgetsByNamespace.computeIfAbsent(
+        p.getMetadata().getNamespace(), ns -> budgets.list(ns).toList()));
     return nodes.list(n -> true).map(this::latest)
-        .map(n -> NodeViews.node(n, pods.byIndex(BY_NODE, n.getMetadata().getName()), cluster,
-            p -> NodeViews.guarded(p, budgets.list(p.getMetadata().getNamespace()).toList())))
+        .map(n -> NodeViews.node(n, pods.byIndex(BY_NODE, n.getMetadata().getName()), cluster, guarded))
         .toList();
   }
 

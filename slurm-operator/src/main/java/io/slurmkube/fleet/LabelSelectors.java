@@ -18,22 +18,13 @@ public final class LabelSelectors {
     if (selector == null) {
       return true;
     }
-    Map<String, String> l = labels == null ? Map.of() : labels;
-    if (selector.matchLabels != null) {
-      for (var e : selector.matchLabels.entrySet()) {
-        if (!e.getValue().equals(l.get(e.getKey()))) {
-          return false;
-        }
-      }
-    }
+    var asKubernetes = new LabelSelector();
+    asKubernetes.setMatchLabels(selector.matchLabels);
     if (selector.matchExpressions != null) {
-      for (FleetSpec.Requirement r : selector.matchExpressions) {
-        if (!holds(r.key, r.operator, r.values, l)) {
-          return false;
-        }
-      }
+      asKubernetes.setMatchExpressions(selector.matchExpressions.stream()
+          .map(r -> new LabelSelectorRequirement(r.key, r.operator, r.values)).toList());
     }
-    return true;
+    return matches(asKubernetes, labels);
   }
 
   /**

@@ -38,8 +38,12 @@ public final class NodeViews {
         .map(Taint::getValue).findFirst().orElse(null);
     boolean cordoned = spec != null && Boolean.TRUE.equals(spec.getUnschedulable());
     List<PodOnNode> onNode = pods.stream().filter(p -> !terminal(p))
-        .map(p -> new PodOnNode(p.getMetadata().getNamespace(), p.getMetadata().getName(), role(p, cluster, poolId),
-            requests(p), p.getMetadata().getDeletionTimestamp() != null, guarded.test(p)))
+        .map(p -> {
+          Role role = role(p, cluster, poolId);
+          // Only a pod that would be evicted can be held by a budget.
+          return new PodOnNode(p.getMetadata().getNamespace(), p.getMetadata().getName(), role,
+              requests(p), p.getMetadata().getDeletionTimestamp() != null, role == Role.EVICTABLE && guarded.test(p));
+        })
         .toList();
     return new FleetNode(meta.getName(), labels, owner, poolTaint, ready(node), cordoned, allocatable(node), onNode);
   }

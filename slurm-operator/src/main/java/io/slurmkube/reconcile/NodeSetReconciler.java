@@ -167,11 +167,9 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
         Duration.ofSeconds(spec.scaleDownDelaySeconds == null ? 60 : spec.scaleDownDelaySeconds), now);
     nodeSet.getStatus().lastScaleDecision = decision.reason();
     if (decision.changes(current)) {
-      Conflicts.edit(client.resources(NodeSet.class).inNamespace(nodeSet.getMetadata().getNamespace())
-          .withName(nodeSet.getMetadata().getName()), n -> {
-            n.getSpec().replicas = decision.replicas();
-            return n;
-          });
+      // The scale subresource, as kubectl scale and HPA use it: no read-modify-write to conflict.
+      client.resources(NodeSet.class).inNamespace(nodeSet.getMetadata().getNamespace())
+          .withName(nodeSet.getMetadata().getName()).scale(decision.replicas());
       spec.replicas = decision.replicas();
       events.normal(nodeSet, decision.replicas() > current ? "ScaledUp" : "ScaledDown",
           "replicas " + current + " -> " + decision.replicas() + ": " + decision.reason());

@@ -231,10 +231,7 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
       }
       NodeSetBuilder.editedReplicas(entry, existing).ifPresent(replicas -> {
         // Like `kubectl scale`: a lower count goes through the NodeSet's draining scale-down.
-        Conflicts.edit(nodeSets.withName(name), n -> {
-          n.getSpec().replicas = replicas;
-          return n;
-        });
+        nodeSets.withName(name).scale(replicas);
         events.normal(model.cluster(), "Scaled", "NodeSet " + name + " scaled to " + replicas
             + ": spec.nodeSets[" + entry.name + "].replicas was changed to " + replicas);
       });
@@ -250,10 +247,7 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
         nodeSets.withName(name).delete();
         events.normal(model.cluster(), "Deleted", "Deleted NodeSet " + name + ": it is no longer in spec.nodeSets");
       } else if (existing.getSpec().replicas == null || existing.getSpec().replicas != 0) {
-        Conflicts.edit(nodeSets.withName(name), n -> {
-          n.getSpec().replicas = 0;
-          return n;
-        });
+        nodeSets.withName(name).scale(0);
         events.normal(model.cluster(), "ScalingDown",
             "NodeSet " + name + " is no longer in spec.nodeSets: draining its " + current + " node(s) before deleting it");
       }

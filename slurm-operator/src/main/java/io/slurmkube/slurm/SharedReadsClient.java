@@ -53,31 +53,26 @@ public final class SharedReadsClient implements SlurmClient {
 
   @Override
   public void drainNode(String name, String reason) {
-    nodes.forget();
-    delegate.drainNode(name, reason);
-    nodes.forget();
+    nodes.after(() -> delegate.drainNode(name, reason));
   }
 
   @Override
   public void resumeNode(String name, String reason) {
-    nodes.forget();
-    delegate.resumeNode(name, reason);
-    nodes.forget();
+    nodes.after(() -> delegate.resumeNode(name, reason));
   }
 
   @Override
   public void deleteNode(String name) {
-    nodes.forget();
-    delegate.deleteNode(name);
-    nodes.forget();
+    nodes.after(() -> delegate.deleteNode(name));
   }
 
   @Override
   public long submitJob(JobSubmission job) {
-    jobs.forget();
-    long id = delegate.submitJob(job);
-    jobs.forget();
-    return id;
+    try {
+      return delegate.submitJob(job);
+    } finally {
+      jobs.forget();
+    }
   }
 
   /** One value read at {@code startedAt}; its age counts from the start, the conservative end. */
@@ -113,6 +108,15 @@ public final class SharedReadsClient implements SlurmClient {
 
     void forget() {
       latest.set(null);
+    }
+
+    /** Runs a write; whatever was read before it ends (even if it failed half-way) is not reused. */
+    void after(Runnable write) {
+      try {
+        write.run();
+      } finally {
+        forget();
+      }
     }
   }
 }

@@ -60,8 +60,4 @@ public class SlurmConnections {
     clients.put(key, new Cached(version, client));
     return client;
   }
-
-  public void forget(SlurmCluster cluster) {
-    clients.remove(cluster.getMetadata().getNamespace() + "/" + cluster.getMetadata().getName());
-  }
 }

@@ -18,7 +18,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.slurmkube.api.FleetSpec;
 import io.slurmkube.api.NodeSet;
 import io.slurmkube.api.SlurmCluster;
-import io.slurmkube.reconcile.Conflicts;
+import io.slurmkube.testing.Conflicts;
 import io.slurmkube.testing.Crds;
 import io.slurmkube.testing.OperatorUnderTest;
 import io.slurmkube.testing.RealApiServer;
@@ -173,10 +173,7 @@ class FleetIT {
   }
 
   static void scale(int replicas) {
-    Conflicts.edit(client.resources(NodeSet.class).inNamespace(NS).withName("hpc-cpu"), n -> {
-      n.getSpec().replicas = replicas;
-      return n;
-    });
+    client.resources(NodeSet.class).inNamespace(NS).withName("hpc-cpu").scale(replicas);
   }
 
   static Pod slurmdPod(String name) {

@@ -8,7 +8,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.slurmkube.reconcile.Conflicts;
+import io.slurmkube.testing.Conflicts;
 import io.slurmkube.testing.RealApiServer;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.Map;

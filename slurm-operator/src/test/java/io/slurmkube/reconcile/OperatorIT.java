@@ -19,6 +19,7 @@ import io.slurmkube.api.NodeSetSpec;
 import io.slurmkube.api.PartitionSpec;
 import io.slurmkube.api.SlurmCluster;
 import io.slurmkube.model.ClusterModel;
+import io.slurmkube.testing.Conflicts;
 import io.slurmkube.testing.ControllerManager;
 import io.slurmkube.testing.Crds;
 import io.slurmkube.testing.RealApiServer;
@@ -223,10 +224,7 @@ class OperatorIT {
     });
 
     // `kubectl scale nodeset demo-cpu --replicas=3`, then an unrelated edit of the cluster.
-    Conflicts.edit(nodeSet, n -> {
-      n.getSpec().replicas = 3;
-      return n;
-    });
+    nodeSet.scale(3);
     Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("demo"), c -> {
       c.getSpec().partitions.get(0).maxTime = "120";
       return c;

@@ -1,4 +1,4 @@
-package io.slurmkube.reconcile;
+package io.slurmkube.testing;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClientException;
