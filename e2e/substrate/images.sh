@@ -6,7 +6,9 @@
 #   images.sh base                      Debian trixie minbase            -> slurmkube.local/debian:trixie
 #   images.sh pause                     catatonit -P                     -> slurmkube.local/pause:<version>
 #   images.sh coredns                   the CoreDNS built by build-tools -> slurmkube.local/coredns:<version>
-#   images.sh build DIR NAME:TAG        docker build of DIR (FROM slurmkube.local/debian:trixie)
+#   images.sh build DIR NAME:TAG [PARENT.tar]
+#                                       docker build of DIR (FROM slurmkube.local/debian:trixie, or FROM
+#                                       the image in PARENT.tar, an archive this script built)
 #   images.sh load TAR...               import archives into the local cluster's containerd
 # Every command but `load` prints the path of the archive it produced.
 set -euo pipefail
@@ -97,18 +99,21 @@ start_dockerd() {
   trap '"$DOCKER" down' EXIT
 }
 
-# build DIR NAME:TAG: rebuilt only when the files of DIR or the base image change.
+# build DIR NAME:TAG [PARENT.tar]: rebuilt only when the files of DIR, the base image or the parent change.
 build_dockerfile() {
-  local dir=$1 ref=$2
+  local dir=$1 ref=$2 parent=${3:-}
   [ -f "$dir/Dockerfile" ] || die "no Dockerfile in $dir"
+  [ -z "$parent" ] || [ -s "$parent" ] || die "no parent image archive $parent"
   local base; base=$(build_base)
-  local key; key=$( (cd "$dir" && find . -type f -print0 | sort -z | xargs -0 sha256sum; sha256sum "$base") | sha256sum | cut -c1-16)
+  local key; key=$( (cd "$dir" && find . -type f -print0 | sort -z | xargs -0 sha256sum; sha256sum "$base" ${parent:+"$parent"}) | sha256sum | cut -c1-16)
   local out=$IMAGES/$(echo "$ref" | tr '/:' '__')-$key.tar
   if [ ! -s "$out" ]; then
     start_dockerd
     eval "$("$DOCKER" env)"
     local d=docker
     $d image inspect "$BASE_TAG" >/dev/null 2>&1 || $d load -q -i "$base" >/dev/null
+    # The parent as this script archived it (a tag left in dockerd may be an older build).
+    [ -z "$parent" ] || $d load -q -i "$parent" >/dev/null
     log "building $ref from $dir"
     DOCKER_BUILDKIT=0 $d build -q --network host -t "$ref" "$dir" >/dev/null
     $d save -o "$out.tmp" "$ref" && mv "$out.tmp" "$out"
@@ -128,7 +133,7 @@ case "${1:-}" in
   base) build_base ;;
   pause) build_pause ;;
   coredns) build_coredns ;;
-  build) shift; [ $# -eq 2 ] || die "usage: images.sh build DIR NAME:TAG"; build_dockerfile "$@" ;;
+  build) shift; [ $# -eq 2 ] || [ $# -eq 3 ] || die "usage: images.sh build DIR NAME:TAG [PARENT.tar]"; build_dockerfile "$@" ;;
   load) shift; load_into_cluster "$@" ;;
-  *) die "usage: images.sh base|pause|coredns|build DIR NAME:TAG|load TAR..." ;;
+  *) die "usage: images.sh base|pause|coredns|build DIR NAME:TAG [PARENT.tar]|load TAR..." ;;
 esac

@@ -18,11 +18,19 @@ import java.util.concurrent.TimeUnit;
 final class SlurmOnKubernetes {
   final KubernetesClient client;
   final String namespace;
-  final String cluster = "demo";
+  final String cluster;
+  /** The node set whose pods, NodeSet and Slurm nodes the helpers look at. */
+  final String nodeSetName;
 
   SlurmOnKubernetes(KubernetesClient client, String namespace) {
+    this(client, namespace, "demo", "cpu");
+  }
+
+  SlurmOnKubernetes(KubernetesClient client, String namespace, String cluster, String nodeSetName) {
     this.client = client;
     this.namespace = namespace;
+    this.cluster = cluster;
+    this.nodeSetName = nodeSetName;
   }
 
   /** Images, chart and operator, as the demo installs them. */
@@ -47,7 +55,7 @@ final class SlurmOnKubernetes {
   }
 
   NodeSet nodeSet() {
-    return client.resources(NodeSet.class).inNamespace(namespace).withName(cluster + "-cpu").get();
+    return client.resources(NodeSet.class).inNamespace(namespace).withName(cluster + "-" + nodeSetName).get();
   }
 
   boolean isReady() {
@@ -57,7 +65,7 @@ final class SlurmOnKubernetes {
   }
 
   List<Pod> nodePods() {
-    return client.pods().inNamespace(namespace).withLabel("slurmkube.io/nodeset", "cpu").list().getItems().stream()
+    return client.pods().inNamespace(namespace).withLabel("slurmkube.io/nodeset", nodeSetName).list().getItems().stream()
         .filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
   }
 
@@ -115,7 +123,7 @@ final class SlurmOnKubernetes {
   /** Slurm node records of this cluster's node set, as "name state reason" (the state tells a failure why). */
   List<String> slurmNodes() throws Exception {
     String out = login("sinfo", "-N", "-h", "-o", "%N %T %E").strip();
-    return out.lines().map(String::strip).filter(s -> s.startsWith(cluster + "-cpu-")).distinct().toList();
+    return out.lines().map(String::strip).filter(s -> s.startsWith(cluster + "-" + nodeSetName + "-")).distinct().toList();
   }
 
   String nodeState(String node) throws Exception {

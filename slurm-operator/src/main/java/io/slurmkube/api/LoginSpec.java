@@ -16,4 +16,7 @@ public class LoginSpec {
 
   @JsonPropertyDescription("SSH public keys allowed to log in (key-only; no passwords).")
   public List<String> sshAuthorizedKeys = new ArrayList<>();
+
+  @JsonPropertyDescription("Added to the login pods: image (e.g. with a team's compilers), env, volumes and mounts, node selector, tolerations, affinity, resources, security settings, extra containers. A change rolls the login pods.")
+  public PodTemplate template;
 }

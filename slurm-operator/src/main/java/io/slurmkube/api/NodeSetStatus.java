@@ -10,6 +10,8 @@ public class NodeSetStatus {
   public Long observedGeneration;
   @StatusReplicas public Integer replicas;
   public Integer readyReplicas;
+  /** Pods built from the node set's current template, image and volumes; the others are outdated. */
+  public Integer updatedReplicas;
   public Integer idle;
   public Integer allocated;
   public Integer draining;

@@ -58,6 +58,9 @@ public abstract class NodeShape {
   @JsonPropertyDescription("Extra Slurm features for these nodes; the node set name is always a feature.")
   public List<@Pattern("^[A-Za-z0-9_.-]+$") String> features = new ArrayList<>();
 
+  @JsonPropertyDescription("Added to every slurmd pod of the node set: image, env, volumes and mounts, node selector, tolerations, affinity, priority class, resources, security settings, extra containers. Changing it marks running pods outdated; new pods get it.")
+  public PodTemplate template;
+
   public boolean autoscales() {
     return maxReplicas != null;
   }

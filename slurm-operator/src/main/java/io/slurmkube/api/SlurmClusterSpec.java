@@ -21,6 +21,9 @@ import java.util.List;
 @ValidationRule(value = "!has(self.partitions) || self.partitions.filter(p, has(p.default) && p.default).size() <= 1",
     message = "spec.partitions: more than one partition has default: true; mark only one partition as the default",
     fieldPath = ".partitions")
+@ValidationRule(value = "!has(self.sharedVolumes) || self.sharedVolumes.all(v, self.sharedVolumes.exists_one(w, w.mountPath == v.mountPath))",
+    message = "spec.sharedVolumes: two volumes have the same mountPath; give each its own path",
+    fieldPath = ".sharedVolumes")
 public class SlurmClusterSpec {
 
   @Required
@@ -51,6 +54,13 @@ public class SlurmClusterSpec {
   public RestApiSpec restApi = new RestApiSpec();
 
   public LoginSpec login = new LoginSpec();
+
+  @JsonPropertyDescription("The shared /home (a PersistentVolumeClaim the operator creates), on unless disabled or spec.sharedVolumes mounts /home.")
+  public HomeSpec home = new HomeSpec();
+
+  @Size(max = 16)
+  @JsonPropertyDescription("Volumes mounted at the same path in every login and slurmd pod: a persistentVolumeClaim by claimName, or any Kubernetes volume source (nfs, hostPath, ...), with mountPath.")
+  public List<SharedVolume> sharedVolumes = new ArrayList<>();
 
   @Size(max = 32)
   @JsonPropertyDescription("Slurm partitions. Each names the node sets whose nodes it holds.")

@@ -77,7 +77,7 @@ public final class ClusterModel {
     return hash(configFiles.get("slurmdbd.conf"));
   }
 
-  private static String hash(String... parts) {
+  static String hash(String... parts) {
     try {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
       for (String part : parts) {

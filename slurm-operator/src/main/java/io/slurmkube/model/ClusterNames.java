@@ -17,6 +17,8 @@ public record ClusterNames(String cluster, String namespace) {
   public String restApi() { return cluster + "-restapi"; }
   public String restApiUrl() { return "http://" + restApi() + "." + namespace + ".svc.cluster.local:6820"; }
   public String login() { return cluster + "-login"; }
+  /** The embedded shared /home claim. */
+  public String home() { return cluster + "-home"; }
   public String config() { return cluster + "-config"; }
   public String authKeySecret() { return cluster + "-auth-key"; }
   public String jwtKeySecret() { return cluster + "-jwt-key"; }

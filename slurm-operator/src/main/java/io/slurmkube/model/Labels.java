@@ -44,6 +44,7 @@ public final class Labels {
     public static final String REST_API = "restapi";
     public static final String LOGIN = "login";
     public static final String NODE = "node";
+    public static final String HOME = "home";
 
     private Component() {}
   }

@@ -18,7 +18,7 @@ public final class LoginBuilder {
     var spec = model.spec();
     var labels = Labels.of(model.name(), Component.LOGIN);
     String keys = String.join("\n", spec.login.sshAuthorizedKeys);
-    return new DeploymentBuilder()
+    Deployment deployment = new DeploymentBuilder()
         .withMetadata(Owned.meta(model.cluster(), model.names().login(), labels))
         .withNewSpec()
           .withReplicas(spec.login.replicas)
@@ -45,5 +45,16 @@ public final class LoginBuilder {
           .endTemplate()
         .endSpec()
         .build();
+    var pod = deployment.getSpec().getTemplate();
+    var login = pod.getSpec().getContainers().get(0);
+    SharedStorage.mount(model, pod.getSpec(), login);
+    PodTemplates.apply(spec.login.template, pod.getMetadata(), pod.getSpec(), login);
+    return deployment;
+  }
+
+  /** What would stop the login pods from starting, each naming the field and the fix. */
+  public static java.util.List<String> problems(ClusterModel model) {
+    var pod = deployment(model).getSpec().getTemplate().getSpec();
+    return PodTemplates.problems(model.spec().login.template, pod, "spec.login.template.spec");
   }
 }

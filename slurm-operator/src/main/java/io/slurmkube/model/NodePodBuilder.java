@@ -76,6 +76,11 @@ public final class NodePodBuilder {
     if (spec.gpus > 0) {
       claimGpus(pod, nodeSet);
     }
+    var slurmd = pod.getSpec().getContainers().get(0);
+    SharedStorage.mount(model, pod.getSpec(), slurmd);
+    PodTemplates.apply(spec.template, pod.getMetadata(), pod.getSpec(), slurmd);
+    pod.getMetadata().setAnnotations(new java.util.LinkedHashMap<>(pod.getMetadata().getAnnotations()));
+    pod.getMetadata().getAnnotations().put(PodTemplates.SPEC_HASH, PodTemplates.specHash(pod.getMetadata(), pod.getSpec()));
     return pod;
   }
 
@@ -97,6 +102,23 @@ public final class NodePodBuilder {
     container.getEnv().add(new EnvVarBuilder().withName("SLURM_GPU_INFO_DIR").withValue(GpuClaimBuilder.POD_DEVICE_INFO_DIR).build());
     container.getVolumeMounts().add(new VolumeMountBuilder().withName("gpu-devices")
         .withMountPath(GpuClaimBuilder.POD_DEVICE_INFO_DIR).withSubPathExpr("$(POD_UID)").withReadOnly(true).build());
+  }
+
+  /** What would stop this node set's pods from being created, each naming the field and the fix. */
+  public static java.util.List<String> problems(ClusterModel model, NodeSet nodeSet) {
+    Pod pod = build(model, nodeSet, 0);
+    return PodTemplates.problems(nodeSet.getSpec().template, pod.getSpec(),
+        "spec.nodeSets[" + nodeSet.getSpec().nodeSetName + "].template.spec");
+  }
+
+  /**
+   * True when the pod is what the node set and its cluster would make now (same template, image,
+   * volumes, shape); false for a pod made before a change, which keeps running until replaced.
+   */
+  public static boolean isCurrent(ClusterModel model, NodeSet nodeSet, Pod pod) {
+    var annotations = pod.getMetadata().getAnnotations();
+    String wanted = build(model, nodeSet, ordinal(pod)).getMetadata().getAnnotations().get(PodTemplates.SPEC_HASH);
+    return annotations != null && wanted.equals(annotations.get(PodTemplates.SPEC_HASH));
   }
 
   /** The ordinal a pod was created with, or -1 for a pod this operator did not name. */

@@ -37,6 +37,7 @@ public final class NodeSetBuilder {
     spec.gpus = entry.gpus;
     spec.deviceClassName = entry.deviceClassName;
     spec.features = new ArrayList<>(entry.features);
+    spec.template = entry.template;
     var nodeSet = new NodeSet();
     var labels = Labels.nodeSetSelector(model.name(), entry.name);
     labels.put(Labels.MANAGED_BY, Labels.OPERATOR);

@@ -13,6 +13,8 @@ public final class Conditions {
   public static final String READY = "Ready";
   public static final String PROGRESSING = "Progressing";
   public static final String DEGRADED = "Degraded";
+  /** NodeSets: whether every pod was built from the current template. */
+  public static final String UP_TO_DATE = "UpToDate";
 
   private Conditions() {}
 

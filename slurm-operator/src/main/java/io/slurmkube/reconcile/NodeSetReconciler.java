@@ -107,8 +107,14 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
         client.resource(template).fieldManager(Applier.FIELD_MANAGER).forceConflicts().serverSideApply();
       }
     }
-    if (pods.size() < desired) {
-      createPods(new ClusterModel(cluster), nodeSet, pods, desired - pods.size());
+    var model = new ClusterModel(cluster);
+    List<String> problems = NodePodBuilder.problems(model, nodeSet);
+    if (!problems.isEmpty()) {
+      if (pods.size() < desired) {
+        events.warning(nodeSet, "InvalidTemplate", "not creating pods: " + String.join("; ", problems));
+      }
+    } else if (pods.size() < desired) {
+      createPods(model, nodeSet, pods, desired - pods.size());
     } else if (pods.size() > desired) {
       scaleDown(nodeSet, pods, view, pods.size() - desired);
     }
@@ -117,7 +123,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     if (view.available()) {
       deleteRecordsOfRemovedPods(nodeSet, view, cached);
     }
-    updateStatus(nodeSet, desired, view, cached);
+    updateStatus(model, nodeSet, desired, view, cached, problems);
     return UpdateControl.patchStatus(StatusPatch.of(nodeSet, new NodeSet(), status))
         .rescheduleAfter(nodeSet.getSpec().autoscales() ? AUTOSCALE_PERIOD : Duration.ofSeconds(15));
   }
@@ -252,11 +258,26 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     }
   }
 
-  private void updateStatus(NodeSet nodeSet, int desired, SlurmView view, List<Pod> pods) {
+  private void updateStatus(ClusterModel model, NodeSet nodeSet, int desired, SlurmView view, List<Pod> pods,
+      List<String> problems) {
     var status = nodeSet.getStatus();
     List<Pod> current = pods.stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
     status.replicas = current.size();
     status.readyReplicas = (int) current.stream().filter(Readiness::isPodReady).count();
+    status.updatedReplicas = (int) current.stream().filter(p -> NodePodBuilder.isCurrent(model, nodeSet, p)).count();
+    int outdated = status.replicas - status.updatedReplicas;
+    // Until an update strategy replaces them, outdated pods keep running their jobs; new pods get the change.
+    status.conditions = Conditions.set(status.conditions, generation(nodeSet), Conditions.UP_TO_DATE, outdated == 0,
+        outdated == 0 ? "PodsUpToDate" : "PodsOutdated",
+        outdated == 0 ? "every pod has the node set's current template, image and volumes"
+            : outdated + " of " + status.replicas + " pod(s) were made before the last change to the node set's template, image, "
+                + "volumes or shape and keep running as they are; pods created from now on get the change (delete or scale "
+                + "away the outdated ones to replace them)");
+    if (!problems.isEmpty()) {
+      status.conditions = Conditions.set(status.conditions, generation(nodeSet), Conditions.READY, false, "InvalidTemplate",
+          "no pod can be created: " + String.join("; ", problems));
+      return;
+    }
     if (view.available()) {
       status.idle = (int) view.nodes().stream().filter(SlurmNode::isIdle).count();
       status.allocated = (int) view.nodes().stream().filter(SlurmNode::isBusy).count();

@@ -29,7 +29,12 @@ import io.slurmkube.model.KeySecrets;
 import io.slurmkube.model.Labels;
 import io.slurmkube.model.LoginBuilder;
 import io.slurmkube.model.NodeSetBuilder;
+import io.slurmkube.model.Owned;
 import io.slurmkube.model.RestApiBuilder;
+import io.slurmkube.model.SharedStorage;
+import io.slurmkube.api.HomeSpec;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.slurmkube.slurm.SlurmConnections;
 import io.slurmkube.slurm.SlurmException;
 import io.slurmkube.slurm.SlurmJob;
@@ -93,10 +98,8 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
           apply(m, ControllerBuilder.statefulSet(m));
         }),
         new Step("restapi", this::restApi),
-        new Step("login", (m, log) -> {
-          apply(m, LoginBuilder.service(m));
-          apply(m, LoginBuilder.deployment(m));
-        }),
+        new Step("storage", this::storage),
+        new Step("login", this::login),
         new Step("nodesets", this::nodeSets));
   }
 
@@ -178,6 +181,68 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
     } else if (secret.getData() == null || !secret.getData().containsKey(key)) {
       log.problem("Secret " + name + " named by " + field + " has no key '" + key + "': add it");
     }
+  }
+
+  /**
+   * The shared /home claim, created once and never changed (a claim's spec is immutable once bound);
+   * only its owner follows spec.home.retainPolicy, so that Delete takes it with the cluster and
+   * Retain keeps it.
+   */
+  private void storage(ClusterModel model, StepLog log) {
+    if (!SharedStorage.embeddedHome(model)) {
+      return;
+    }
+    var claims = client.persistentVolumeClaims().inNamespace(model.namespace());
+    PersistentVolumeClaim existing = claims.withName(model.names().home()).get();
+    if (existing == null) {
+      StorageClass storageClass = storageClass(model.spec().home.storageClassName);
+      String provisioner = storageClass == null ? null : storageClass.getProvisioner();
+      String mode = SharedStorage.accessMode(model.spec().home, provisioner);
+      var claim = SharedStorage.homeClaim(model, mode);
+      claims.resource(claim).create();
+      events.normal(model.cluster(), "Created", "Created PersistentVolumeClaim " + claim.getMetadata().getName()
+          + " for /home (" + mode + ", StorageClass " + (storageClass == null ? "default" : storageClass.getMetadata().getName())
+          + ", retainPolicy " + model.spec().home.retainPolicy + ")");
+      if (SharedStorage.READ_WRITE_ONCE.equals(mode)) {
+        events.warning(model.cluster(), "HomeNotShared", "/home is ReadWriteOnce (provisioner " + provisioner
+            + " is not a known shared file system): login and slurmd pods can share it only on one Kubernetes node. "
+            + "For more nodes set spec.home.storageClassName to a ReadWriteMany class (NFS, CephFS, a cloud file store)");
+      }
+      return;
+    }
+    boolean owned = isOwnedBy(existing, model);
+    boolean wantOwned = model.spec().home.retainPolicy == HomeSpec.RetainPolicy.Delete;
+    if (owned != wantOwned) {
+      existing.getMetadata().setOwnerReferences(wantOwned ? List.of(Owned.ownerReference(model.cluster())) : List.of());
+      claims.resource(existing).update();
+      events.normal(model.cluster(), "Updated", "PersistentVolumeClaim " + existing.getMetadata().getName()
+          + (wantOwned ? " will be deleted with the cluster (retainPolicy Delete)" : " will be kept when the cluster is deleted (retainPolicy Retain)"));
+    }
+    if (existing.getStatus() != null && "Pending".equals(existing.getStatus().getPhase())) {
+      log.problem("PersistentVolumeClaim " + existing.getMetadata().getName() + " for /home is not bound yet: "
+          + "check spec.home.storageClassName and that its StorageClass can provision " + existing.getSpec().getAccessModes());
+    }
+  }
+
+  /** The named StorageClass, or the cluster's default one; null when there is none. */
+  private StorageClass storageClass(String name) {
+    if (name != null && !name.isBlank()) {
+      return client.storage().v1().storageClasses().withName(name).get();
+    }
+    return client.storage().v1().storageClasses().list().getItems().stream()
+        .filter(c -> c.getMetadata().getAnnotations() != null
+            && "true".equals(c.getMetadata().getAnnotations().get("storageclass.kubernetes.io/is-default-class")))
+        .findFirst().orElse(null);
+  }
+
+  private void login(ClusterModel model, StepLog log) {
+    apply(model, LoginBuilder.service(model));
+    List<String> problems = LoginBuilder.problems(model);
+    if (!problems.isEmpty()) {
+      problems.forEach(log::problem);
+      return; // the running login pods stay as they are until the template is fixed
+    }
+    apply(model, LoginBuilder.deployment(model));
   }
 
   private void database(ClusterModel model, StepLog log) {
