@@ -24,8 +24,16 @@ kubectl -n "$NS" wait slurmcluster/demo --for=condition=Ready --timeout=300s >/d
 kubectl -n "$NS" get slurmcluster,nodeset
 
 login() { kubectl -n "$NS" exec deploy/demo-login -- "$@"; }
-log "submitting a job from the login pod: sbatch --wrap 'hostname; srun hostname; date'"
-job=$(login sbatch --parsable -o /tmp/demo-%j.out --wrap 'echo "Hello from Slurm job $SLURM_JOB_ID on $(hostname)"; srun hostname; date')
+log "writing a job script in the shared home (/home/demo) on the login pod and submitting it with sbatch"
+kubectl -n "$NS" exec -i deploy/demo-login -- sh -c 'mkdir -p /home/demo && cat > /home/demo/hello.sh' <<'EOF'
+#!/bin/bash
+#SBATCH --job-name=hello
+#SBATCH --output=slurm-%j.out
+echo "Hello from Slurm job $SLURM_JOB_ID on $(hostname), working in $PWD"
+srun hostname
+date > "finished-$SLURM_JOB_ID.txt"
+EOF
+job=$(login sh -c 'cd /home/demo && sbatch --parsable hello.sh')
 login squeue
 log "job $job submitted; the node set scales up from zero to run it"
 for _ in $(seq 120); do
@@ -35,8 +43,10 @@ for _ in $(seq 120); do
 done
 echo "job $job: $state"
 node=$(login sacct -X -n -P -o NodeList -j "$job" | head -n1)
-echo "--- output of job $job (on $node) ---"
-kubectl -n "$NS" exec "$node" -- cat "/tmp/demo-$job.out"
+echo "--- /home/demo/slurm-$job.out, read on the login pod (the job ran on $node) ---"
+login cat "/home/demo/slurm-$job.out"
+echo "--- ls /home/demo ---"
+login ls -l /home/demo
 echo "--- sinfo ---"
 login sinfo
 echo "--- squeue ---"

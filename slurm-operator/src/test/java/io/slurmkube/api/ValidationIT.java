@@ -61,4 +61,18 @@ class ValidationIT {
       api.client().resource(created).delete();
     }
   }
+
+  @Test
+  void theRealWorkExampleWithStorageAndTemplatesIsAccepted() throws IOException {
+    try (var in = Files.newInputStream(Path.of("../examples/slurmcluster-mpi.yaml"))) {
+      SlurmCluster cluster = api.client().load(in).items().stream()
+          .filter(SlurmCluster.class::isInstance).map(SlurmCluster.class::cast).findFirst().orElseThrow();
+      SlurmCluster created = api.client().resource(cluster).inNamespace("default").create();
+      var mpi = created.getSpec().nodeSets.get(0);
+      assertThat(mpi.template.spec.image).isEqualTo("slurmkube.local/slurmd-mpi:24.11");
+      assertThat(mpi.template.spec.volumeMounts).extracting(m -> m.mountPath).containsExactly("/scratch");
+      assertThat(created.getSpec().sharedVolumes).extracting(v -> v.getPersistentVolumeClaim().getClaimName()).containsExactly("datasets");
+      api.client().resource(created).delete();
+    }
+  }
 }
