@@ -25,8 +25,4 @@ public class PodTemplate {
     public Map<String, String> annotations = new LinkedHashMap<>();
   }
 
-  public boolean isEmpty() {
-    return (metadata == null || metadata.labels.isEmpty() && metadata.annotations.isEmpty())
-        && (spec == null || spec.isEmpty());
-  }
 }

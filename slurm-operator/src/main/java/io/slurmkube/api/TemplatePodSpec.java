@@ -115,10 +115,4 @@ public class TemplatePodSpec {
   @JsonPropertyDescription("Not allowed: slurmd pods on one Kubernetes node would share one port.")
   public Boolean hostNetwork;
 
-  public boolean isEmpty() {
-    return image == null && env.isEmpty() && envFrom.isEmpty() && volumeMounts.isEmpty() && resources == null
-        && containerSecurityContext == null && volumes.isEmpty() && containers.isEmpty() && initContainers.isEmpty()
-        && nodeSelector.isEmpty() && tolerations.isEmpty() && affinity == null && priorityClassName == null
-        && runtimeClassName == null && imagePullSecrets.isEmpty() && securityContext == null;
-  }
 }

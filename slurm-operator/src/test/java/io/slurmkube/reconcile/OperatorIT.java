@@ -53,7 +53,7 @@ class OperatorIT {
     Crds.install(api.client());
     client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(api.kubeConfigYaml())).build();
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
-    controllerManager = ControllerManager.start(api.kubeConfigYaml(), "garbagecollector");
+    controllerManager = ControllerManager.start(api.kubeConfigYaml(), "garbagecollector,persistentvolumeclaim-protection-controller");
     operator = new SlurmkubeOperator(client, Set.of(), false, NS);
     operator.start();
   }
@@ -264,6 +264,58 @@ class OperatorIT {
       assertThat(client.configMaps().inNamespace(NS).withName("demo-config").get()).isNull();
       assertThat(client.secrets().inNamespace(NS).withName("demo-auth-key").get()).isNull();
     });
+  }
+
+  @Test
+  @Order(9)
+  void theRetainedHomeOutlivesTheCluster() {
+    var home = client.persistentVolumeClaims().inNamespace(NS).withName("demo-home").get();
+    assertThat(home).as("retainPolicy Retain (the default) keeps the home claim").isNotNull();
+    assertThat(home.getMetadata().getDeletionTimestamp()).isNull();
+    assertThat(home.getMetadata().getOwnerReferences()).isEmpty();
+    // No StorageClass names a shared file system here: the claim cannot be ReadWriteMany.
+    assertThat(home.getSpec().getAccessModes()).containsExactly("ReadWriteOnce");
+  }
+
+  @Test
+  @Order(10)
+  void aHomeOnASharedFileSystemIsReadWriteManyAndGoesWithTheClusterWhenAskedTo() throws Exception {
+    client.storage().v1().storageClasses().resource(new io.fabric8.kubernetes.api.model.storage.StorageClassBuilder()
+        .withNewMetadata().withName("shared-nfs")
+          .addToAnnotations("storageclass.kubernetes.io/is-default-class", "true").endMetadata()
+        .withProvisioner("nfs.csi.k8s.io").build()).create();
+    SlurmCluster cluster = example();
+    cluster.getMetadata().setName("team");
+    cluster.getSpec().home.retainPolicy = io.slurmkube.api.HomeSpec.RetainPolicy.Delete;
+    // A node set whose template mounts a volume the pod does not have: admission cannot see it.
+    var template = new io.slurmkube.api.PodTemplate();
+    template.spec.volumeMounts.add(new io.slurmkube.api.TemplateVolumeMount("not-there", "/data"));
+    cluster.getSpec().nodeSets.get(0).template = template;
+    client.resource(cluster).create();
+
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+      var home = client.persistentVolumeClaims().inNamespace(NS).withName("team-home").get();
+      assertThat(home).isNotNull();
+      assertThat(home.getSpec().getAccessModes()).containsExactly("ReadWriteMany");
+      assertThat(home.getMetadata().getOwnerReferences()).extracting(o -> o.getName()).containsExactly("team");
+      NodeSet nodeSet = client.resources(NodeSet.class).inNamespace(NS).withName("team-cpu").get();
+      assertThat(nodeSet).isNotNull();
+      assertThat(nodeSet.getStatus()).isNotNull();
+      assertThat(nodeSet.getStatus().conditions).anySatisfy(c -> {
+        assertThat(c.getType()).isEqualTo("Ready");
+        assertThat(c.getReason()).isEqualTo("InvalidTemplate");
+        assertThat(c.getMessage()).contains("spec.nodeSets[cpu].template.spec.volumeMounts").contains("'not-there'");
+      });
+    });
+    assertThat(client.pods().inNamespace(NS).withLabel("slurmkube.io/nodeset", "cpu").list().getItems())
+        .as("no pod is created from a template that cannot work").isEmpty();
+
+    client.resources(SlurmCluster.class).inNamespace(NS).withName("team").delete();
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+        assertThat(client.persistentVolumeClaims().inNamespace(NS).withName("team-home").get()).isNull());
+    assertThat(client.persistentVolumeClaims().inNamespace(NS).withName("demo-home").get())
+        .as("another cluster's retained home is untouched").isNotNull();
+    client.storage().v1().storageClasses().withName("shared-nfs").delete();
   }
 
   private static List<String> events(String reason) {
