@@ -48,6 +48,10 @@ class RealWorkIT {
     client = LocalCluster.client();
     SlurmOnKubernetes.installOperator();
     slurm = new SlurmOnKubernetes(client, NAMESPACE, "work", "mpi");
+    // A namespace left by an interrupted run would hold the old cluster and its home.
+    client.namespaces().withName(NAMESPACE).delete();
+    await("no namespace " + NAMESPACE + " left from an earlier run").atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofSeconds(2)).until(() -> client.namespaces().withName(NAMESPACE).get() == null);
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
         .serverSideApply();
     try (InputStream in = Files.newInputStream(LocalCluster.projectRoot().resolve("examples/slurmcluster-mpi.yaml"))) {
@@ -112,6 +116,7 @@ class RealWorkIT {
 
     // With every node pod gone, the output is where the user submitted from.
     String out = slurm.login("cat", "/home/e2e/slurm-" + mpiJob + ".out");
+    System.out.println("--- /home/e2e/slurm-" + mpiJob + ".out on the login pod, after the node pods are gone ---\n" + out);
     Set<String> hosts = new HashSet<>();
     out.lines().filter(l -> l.matches("rank \\d of 4 on \\S+: .*")).forEach(l -> hosts.add(l.replaceAll("^rank \\d of 4 on (\\S+):.*", "$1")));
     for (int rank = 0; rank < 4; rank++) {
