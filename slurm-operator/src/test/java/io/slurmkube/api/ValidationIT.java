@@ -65,8 +65,11 @@ class ValidationIT {
   @Test
   void theRealWorkExampleWithStorageAndTemplatesIsAccepted() throws IOException {
     try (var in = Files.newInputStream(Path.of("../examples/slurmcluster-mpi.yaml"))) {
+      // The file also holds the dataset's PersistentVolumeClaim; only the SlurmCluster is checked here.
+      var serialization = api.client().getKubernetesSerialization();
       SlurmCluster cluster = api.client().load(in).items().stream()
-          .filter(SlurmCluster.class::isInstance).map(SlurmCluster.class::cast).findFirst().orElseThrow();
+          .filter(o -> "SlurmCluster".equals(o.getKind()))
+          .map(o -> serialization.convertValue(o, SlurmCluster.class)).findFirst().orElseThrow();
       SlurmCluster created = api.client().resource(cluster).inNamespace("default").create();
       var mpi = created.getSpec().nodeSets.get(0);
       assertThat(mpi.template.spec.image).isEqualTo("slurmkube.local/slurmd-mpi:24.11");
