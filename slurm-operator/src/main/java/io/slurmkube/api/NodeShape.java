@@ -61,6 +61,9 @@ public abstract class NodeShape {
   @JsonPropertyDescription("Added to every slurmd pod of the node set: image, env, volumes and mounts, node selector, tolerations, affinity, priority class, resources, security settings, extra containers. Changing it marks running pods outdated; new pods get it.")
   public PodTemplate template;
 
+  @JsonPropertyDescription("How pods made before a change to the template, image, volumes or shape are replaced: RollingUpdate (default; drains first, never kills a job) or OnDelete.")
+  public UpdateStrategySpec updateStrategy = new UpdateStrategySpec();
+
   public boolean autoscales() {
     return maxReplicas != null;
   }

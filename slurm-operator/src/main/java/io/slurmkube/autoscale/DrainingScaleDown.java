@@ -3,7 +3,6 @@ package io.slurmkube.autoscale;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.slurmkube.api.NodeSet;
 import io.slurmkube.model.NodePodBuilder;
-import io.slurmkube.reconcile.ScaleDown;
 import io.slurmkube.slurm.SlurmClient;
 import io.slurmkube.slurm.SlurmNode;
 import java.util.ArrayList;
@@ -24,6 +23,9 @@ public final class DrainingScaleDown {
   public static final String REASON_PREFIX = "slurmkube:";
 
   private DrainingScaleDown() {}
+
+  /** The outcome of a scale-down step: the pods that may be deleted now, and why (shown in status and events). */
+  public record Decision(List<Pod> podsToDelete, String reason) {}
 
   public static boolean drainedByOperator(SlurmNode node) {
     return node.reason() != null && node.reason().startsWith(REASON_PREFIX);
@@ -54,7 +56,7 @@ public final class DrainingScaleDown {
     return node.isDown() && (!node.isDrainFlagged() || reason.isBlank() || reason.startsWith("Not responding"));
   }
 
-  public static ScaleDown.Decision removeNodes(SlurmClient slurm, NodeSet nodeSet, List<Pod> pods, List<SlurmNode> nodes,
+  public static Decision removeNodes(SlurmClient slurm, NodeSet nodeSet, List<Pod> pods, List<SlurmNode> nodes,
       int excess) {
     Map<String, SlurmNode> byName = nodes.stream().collect(Collectors.toMap(SlurmNode::name, Function.identity()));
     List<Pod> delete = new ArrayList<>();
@@ -101,7 +103,7 @@ public final class DrainingScaleDown {
     if (!newlyDrained.isEmpty()) {
       reason.append("; draining ").append(String.join(", ", newlyDrained));
     }
-    return new ScaleDown.Decision(delete, reason.toString());
+    return new Decision(delete, reason.toString());
   }
 
   private static String names(List<Pod> pods) {

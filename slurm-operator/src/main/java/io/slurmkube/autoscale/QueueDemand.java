@@ -22,9 +22,10 @@ public final class QueueDemand {
 
   private QueueDemand() {}
 
-  /** Nodes wanted by the jobs this node set could run. */
+  /** Nodes wanted by the jobs this node set could run; each task of a pending array is a job. */
   public static int nodesWanted(NodeSetView nodeSet, List<SlurmJob> jobs) {
-    return eligible(nodeSet, jobs).stream().mapToInt(j -> Math.max(1, j.nodes())).sum();
+    long wanted = eligible(nodeSet, jobs).stream().mapToLong(j -> (long) Math.max(1, j.nodes()) * Math.max(1, j.pendingTasks())).sum();
+    return (int) Math.min(wanted, Integer.MAX_VALUE);
   }
 
   public static List<SlurmJob> eligible(NodeSetView nodeSet, List<SlurmJob> jobs) {

@@ -25,6 +25,19 @@ public final class NodePodBuilder {
     return nodeSet.getMetadata().getName() + "-" + ordinal;
   }
 
+  /**
+   * Whether a Slurm node name is one of this node set's: {@code <nodeset>-<ordinal>} and nothing
+   * else, so that the node set {@code demo-cpu} never counts {@code demo-cpu-big-0} as its own.
+   */
+  public static boolean isNodeOf(NodeSet nodeSet, String nodeName) {
+    String prefix = nodeSet.getMetadata().getName() + "-";
+    if (!nodeName.startsWith(prefix) || nodeName.length() == prefix.length()) {
+      return false;
+    }
+    String ordinal = nodeName.substring(prefix.length());
+    return ordinal.chars().allMatch(Character::isDigit) && (ordinal.equals("0") || ordinal.charAt(0) != '0');
+  }
+
   public static Pod build(ClusterModel model, NodeSet nodeSet, int ordinal) {
     var spec = nodeSet.getSpec();
     String name = podName(nodeSet, ordinal);

@@ -38,6 +38,7 @@ public final class NodeSetBuilder {
     spec.deviceClassName = entry.deviceClassName;
     spec.features = new ArrayList<>(entry.features);
     spec.template = entry.template;
+    spec.updateStrategy = entry.updateStrategy;
     var nodeSet = new NodeSet();
     var labels = Labels.nodeSetSelector(model.name(), entry.name);
     labels.put(Labels.MANAGED_BY, Labels.OPERATOR);

@@ -15,7 +15,15 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 import io.slurmkube.api.NodeSet;
 import io.slurmkube.api.NodeSetStatus;
 import io.slurmkube.api.SlurmCluster;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.slurmkube.api.UpdateStrategySpec;
 import io.slurmkube.autoscale.DrainingScaleDown;
+import io.slurmkube.autoscale.PodReplacement;
+import io.slurmkube.model.DisruptionBudgetBuilder;
 import io.slurmkube.autoscale.NodeSetView;
 import io.slurmkube.autoscale.ScalePolicy;
 import io.slurmkube.model.ClusterModel;
@@ -57,6 +65,11 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
   private final EventRecorder events;
   private final SlurmConnections slurm;
   private final Clock clock;
+  private static final String BY_NODE = "byKubernetesNode";
+  /** Kubernetes nodes, from an informer: which ones are cordoned. */
+  private InformerEventSource<Node, NodeSet> kubeNodes;
+  /** NodeSets whose PodDisruptionBudget this process has seen or made (it is never changed). */
+  private final Set<ResourceID> budgetKnown = ConcurrentHashMap.newKeySet();
   /** When each idle node was first seen idle; lost on restart, which only delays a scale-down. */
   private final Map<String, Instant> idleSince = new ConcurrentHashMap<>();
 
@@ -91,13 +104,16 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     }
     List<Pod> pods = activePods(context);
     SlurmView view = lookAtSlurm(cluster, nodeSet);
+    var model = new ClusterModel(cluster);
+    List<PodReplacement.Retiring> retiring = retiring(model, nodeSet, pods);
+    Set<String> retiringNames = retiring.stream().map(r -> r.pod().getMetadata().getName()).collect(Collectors.toSet());
 
     if (nodeSet.getSpec().autoscales() && view.available()) {
       autoscale(cluster, nodeSet, pods, view);
     }
     int desired = nodeSet.getSpec().replicas == null ? 0 : nodeSet.getSpec().replicas;
     if (pods.size() <= desired && view.available()) {
-      resumeOwnDrains(nodeSet, view, pods);
+      resumeOwnDrains(nodeSet, view, pods, retiringNames);
     }
     if (nodeSet.getSpec().gpus != null && nodeSet.getSpec().gpus > 0) {
       // Each pod's claim comes from this template; written before any pod refers to it.
@@ -107,7 +123,6 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
         client.resource(template).fieldManager(Applier.FIELD_MANAGER).forceConflicts().serverSideApply();
       }
     }
-    var model = new ClusterModel(cluster);
     List<String> problems = NodePodBuilder.problems(model, nodeSet);
     if (!problems.isEmpty()) {
       if (pods.size() < desired) {
@@ -117,13 +132,18 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
       createPods(model, nodeSet, pods, desired - pods.size());
     } else if (pods.size() > desired) {
       scaleDown(nodeSet, pods, view, pods.size() - desired);
+    } else if (view.available() && !retiring.isEmpty()) {
+      replace(nodeSet, pods, view, retiring, desired);
+    }
+    if (view.available()) {
+      protectBusyPods(nodeSet, pods, view);
     }
     // What the informer holds now (terminating pods included): no LIST on this every-second path.
     List<Pod> cached = List.copyOf(context.getSecondaryResources(Pod.class));
     if (view.available()) {
       deleteRecordsOfRemovedPods(nodeSet, view, cached);
     }
-    updateStatus(model, nodeSet, desired, view, cached, problems);
+    updateStatus(model, nodeSet, desired, view, cached, problems, retiring);
     return UpdateControl.patchStatus(StatusPatch.of(nodeSet, new NodeSet(), status))
         .rescheduleAfter(nodeSet.getSpec().autoscales() ? AUTOSCALE_PERIOD : Duration.ofSeconds(15));
   }
@@ -136,8 +156,8 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     }
     try {
       SlurmClient c = slurm.forCluster(cluster);
-      String prefix = nodeSet.getMetadata().getName() + "-";
-      List<SlurmNode> nodes = c.nodes().stream().filter(n -> n.name().startsWith(prefix)).toList();
+      // Exactly this node set's nodes: "cpu" must not take "cpu-big-0" for one of its own.
+      List<SlurmNode> nodes = c.nodes().stream().filter(n -> NodePodBuilder.isNodeOf(nodeSet, n.name())).toList();
       return new SlurmView(c, nodes, null);
     } catch (SlurmException e) {
       return new SlurmView(null, List.of(), e.getMessage());
@@ -182,9 +202,13 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     }
   }
 
-  /** Nodes this operator drained for a scale-down that is no longer wanted go back to work. */
-  private void resumeOwnDrains(NodeSet nodeSet, SlurmView view, List<Pod> pods) {
-    Set<String> active = pods.stream().map(p -> p.getMetadata().getName()).collect(Collectors.toSet());
+  /**
+   * Nodes this operator drained for a scale-down that is no longer wanted go back to work; not
+   * those being replaced (outdated, or on a cordoned Kubernetes node).
+   */
+  private void resumeOwnDrains(NodeSet nodeSet, SlurmView view, List<Pod> pods, Set<String> retiring) {
+    Set<String> active = pods.stream().map(p -> p.getMetadata().getName()).filter(n -> !retiring.contains(n))
+        .collect(Collectors.toSet());
     for (SlurmNode node : view.nodes()) {
       if (DrainingScaleDown.mayResume(node, active)) {
         try {
@@ -221,7 +245,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
           + " node(s): cannot ask Slurm which are drained (" + view.problem() + ")";
       return;
     }
-    ScaleDown.Decision decision;
+    DrainingScaleDown.Decision decision;
     try {
       decision = DrainingScaleDown.removeNodes(view.client(), nodeSet, pods, view.nodes(), excess);
     } catch (SlurmException e) {
@@ -233,6 +257,82 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
       events.normal(nodeSet, "NodeRemoved", "Deleted pod " + pod.getMetadata().getName() + " (drained, no job)");
     }
     nodeSet.getStatus().lastScaleDecision = decision.reason();
+  }
+
+  /**
+   * Pods to replace: those on a cordoned Kubernetes node (so that `kubectl drain` can finish), and
+   * with a RollingUpdate strategy those built before the last change to the node set.
+   */
+  private List<PodReplacement.Retiring> retiring(ClusterModel model, NodeSet nodeSet, List<Pod> pods) {
+    boolean rolling = nodeSet.getSpec().updateStrategy == null
+        || nodeSet.getSpec().updateStrategy.type == UpdateStrategySpec.Type.RollingUpdate;
+    List<PodReplacement.Retiring> retiring = new java.util.ArrayList<>();
+    for (Pod pod : pods) {
+      String kubeNode = pod.getSpec().getNodeName();
+      Node node = kubeNode == null || kubeNodes == null ? null
+          : kubeNodes.get(new ResourceID(kubeNode)).orElse(null);
+      if (node != null && Boolean.TRUE.equals(node.getSpec().getUnschedulable())) {
+        retiring.add(new PodReplacement.Retiring(pod, PodReplacement.cordonedReason(kubeNode), true));
+      } else if (rolling && !NodePodBuilder.isCurrent(model, nodeSet, pod)) {
+        retiring.add(new PodReplacement.Retiring(pod, PodReplacement.outdatedReason(nodeSet.getMetadata().getName()), false));
+      }
+    }
+    return retiring;
+  }
+
+  private void replace(NodeSet nodeSet, List<Pod> pods, SlurmView view, List<PodReplacement.Retiring> retiring, int desired) {
+    Map<String, SlurmNode> nodes = view.nodes().stream().collect(Collectors.toMap(SlurmNode::name, n -> n, (a, b) -> a));
+    int notServing = Math.max(0, desired - pods.size()) + (int) pods.stream().filter(p -> !Readiness.isPodReady(p)).count();
+    int maxUnavailable = nodeSet.getSpec().updateStrategy == null || nodeSet.getSpec().updateStrategy.maxUnavailable == null
+        ? 1 : nodeSet.getSpec().updateStrategy.maxUnavailable;
+    var plan = PodReplacement.plan(retiring, nodes, notServing, maxUnavailable);
+    plan.drain().forEach((name, reason) -> {
+      try {
+        view.client().drainNode(name, reason);
+        events.normal(nodeSet, "NodeDraining", "Draining node " + name + " before replacing its pod (" + reason + ")");
+      } catch (SlurmException e) {
+        LOG.warn("could not drain node={} for replacement: {}", name, e.getMessage());
+      }
+    });
+    for (Pod pod : plan.delete()) {
+      client.resource(pod).delete();
+      events.normal(nodeSet, "NodeReplaced", "Deleted pod " + pod.getMetadata().getName()
+          + " (drained, no job) to replace it: " + retiring.stream().filter(r -> r.pod() == pod).findFirst()
+              .map(PodReplacement.Retiring::reason).orElse(""));
+    }
+    if (!plan.idle() || !plan.leftAlone().isEmpty()) {
+      nodeSet.getStatus().lastScaleDecision = "replacing pods: " + plan.summary();
+    }
+  }
+
+  /**
+   * Marks each pod whose Slurm node runs a job, and keeps a PodDisruptionBudget that allows no
+   * eviction of marked pods: `kubectl drain`, the fleet and node-pressure-free evictions wait for
+   * the jobs, while idle pods may go at once.
+   */
+  private void protectBusyPods(NodeSet nodeSet, List<Pod> pods, SlurmView view) {
+    Set<String> busy = view.nodes().stream().filter(SlurmNode::isBusy).map(SlurmNode::name).collect(Collectors.toSet());
+    for (Pod pod : pods) {
+      String want = Boolean.toString(busy.contains(pod.getMetadata().getName()));
+      Map<String, String> labels = pod.getMetadata().getLabels();
+      if (labels == null || !want.equals(labels.get(Labels.BUSY))) {
+        try {
+          client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+              .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"labels\":{\"" + Labels.BUSY + "\":\"" + want + "\"}}}");
+        } catch (KubernetesClientException e) {
+          LOG.debug("could not label pod={}: {}", pod.getMetadata().getName(), e.getMessage());
+        }
+      }
+    }
+    if (!budgetKnown.contains(ResourceID.fromResource(nodeSet))) {
+      var budget = DisruptionBudgetBuilder.busyPods(nodeSet);
+      if (client.resource(budget).get() == null) {
+        client.resource(budget).create();
+        events.normal(nodeSet, "Created", "Created PodDisruptionBudget " + budget.getMetadata().getName()
+            + ": evictions of slurmd pods running jobs are refused");
+      }
+      budgetKnown.add(ResourceID.fromResource(nodeSet));
+    }
   }
 
   /** The last step of a scale-down, and what an operator restart in the middle of one leaves to do. */
@@ -259,20 +359,33 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
   }
 
   private void updateStatus(ClusterModel model, NodeSet nodeSet, int desired, SlurmView view, List<Pod> pods,
-      List<String> problems) {
+      List<String> problems, List<PodReplacement.Retiring> retiring) {
     var status = nodeSet.getStatus();
     List<Pod> current = pods.stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
     status.replicas = current.size();
     status.readyReplicas = (int) current.stream().filter(Readiness::isPodReady).count();
     status.updatedReplicas = (int) current.stream().filter(p -> NodePodBuilder.isCurrent(model, nodeSet, p)).count();
     int outdated = status.replicas - status.updatedReplicas;
-    // Until an update strategy replaces them, outdated pods keep running their jobs; new pods get the change.
-    status.conditions = Conditions.set(status.conditions, generation(nodeSet), Conditions.UP_TO_DATE, outdated == 0,
-        outdated == 0 ? "PodsUpToDate" : "PodsOutdated",
-        outdated == 0 ? "every pod has the node set's current template, image and volumes"
-            : outdated + " of " + status.replicas + " pod(s) were made before the last change to the node set's template, image, "
-                + "volumes or shape and keep running as they are; pods created from now on get the change (delete or scale "
-                + "away the outdated ones to replace them)");
+    boolean onDelete = nodeSet.getSpec().updateStrategy != null
+        && nodeSet.getSpec().updateStrategy.type == UpdateStrategySpec.Type.OnDelete;
+    long cordoned = retiring.stream().filter(PodReplacement.Retiring::urgent).count();
+    String rollout;
+    String reason;
+    if (outdated == 0 && cordoned == 0) {
+      reason = "RolloutComplete";
+      rollout = "every pod has the node set's current template, image, volumes and shape";
+    } else if (outdated > 0 && onDelete) {
+      reason = "OutdatedPods";
+      rollout = outdated + " of " + status.replicas + " pod(s) were made before the last change to the node set and keep "
+          + "running as they are (updateStrategy OnDelete): delete them to replace them";
+    } else {
+      reason = "RollingUpdate";
+      rollout = (outdated > 0 ? outdated + " of " + status.replicas + " pod(s) outdated" : "")
+          + (outdated > 0 && cordoned > 0 ? ", " : "") + (cordoned > 0 ? cordoned + " pod(s) on cordoned Kubernetes nodes" : "")
+          + ": each node is drained in Slurm and its pod replaced once it holds no job";
+    }
+    status.conditions = Conditions.set(status.conditions, generation(nodeSet), Conditions.UP_TO_DATE,
+        outdated == 0 && cordoned == 0, reason, rollout);
     if (!problems.isEmpty()) {
       status.conditions = Conditions.set(status.conditions, generation(nodeSet), Conditions.READY, false, "InvalidTemplate",
           "no pod can be created: " + String.join("; ", problems));
@@ -315,9 +428,22 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
 
   @Override
   public List<EventSource<?, NodeSet>> prepareEventSources(EventSourceContext<NodeSet> context) {
-    return List.of(new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, NodeSet.class)
+    var pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, NodeSet.class)
         .withLabelSelector(Labels.COMPONENT + "=" + Labels.Component.NODE)
         .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(NodeSet.class))
-        .build(), context));
+        .build(), context);
+    pods.addIndexers(Map.of(BY_NODE, p -> p.getSpec().getNodeName() == null ? List.of() : List.of(p.getSpec().getNodeName())));
+    // Kubernetes nodes, for cordons: a node that becomes unschedulable wakes the node sets with pods on it.
+    kubeNodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, NodeSet.class)
+        .withName("nodeset-kubernetes-nodes")
+        .withWatchAllNamespaces()
+        .withFollowControllerNamespacesChanges(false)
+        .withSecondaryToPrimaryMapper(node -> pods.byIndex(BY_NODE, node.getMetadata().getName()).stream()
+            .flatMap(p -> Mappers.fromOwnerReferences(NodeSet.class).toPrimaryResourceIDs(p).stream())
+            .collect(Collectors.toSet()))
+        .withOnUpdateFilter((next, previous) -> !java.util.Objects.equals(next.getSpec().getUnschedulable(),
+            previous.getSpec().getUnschedulable()))
+        .build(), context);
+    return List.of(pods, kubeNodes);
   }
 }

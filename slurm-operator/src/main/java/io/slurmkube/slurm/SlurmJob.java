@@ -18,9 +18,67 @@ import java.util.Set;
  * @param gpus GPUs requested in total (per node, per task and per job requests added up)
  * @param features the --constraint expression, empty when none
  * @param nodeList the nodes it runs on, empty while pending
+ * @param pendingTasks how many jobs this record stands for while pending: the unstarted tasks of a
+ *     job array (Slurm keeps them in one record, with a task range), at most its %N limit; 1 otherwise
  */
 public record SlurmJob(long id, String name, String user, String partition, Set<String> states, String reason,
-    Instant submitTime, int nodes, int cpus, int gpus, String features, String nodeList) {
+    Instant submitTime, int nodes, int cpus, int gpus, String features, String nodeList, int pendingTasks) {
+
+  /** A job that is not a pending array. */
+  public SlurmJob(long id, String name, String user, String partition, Set<String> states, String reason,
+      Instant submitTime, int nodes, int cpus, int gpus, String features, String nodeList) {
+    this(id, name, user, partition, states, reason, submitTime, nodes, cpus, gpus, features, nodeList, 1);
+  }
+
+  /**
+   * The number of tasks in an array task expression as Slurm prints it: {@code 0-7},
+   * {@code 1,3,5-9}, {@code 1-15:2}, optionally with {@code %N} (at most N at once, so at most N
+   * wanted now). 1 for an empty or unreadable expression: the record is at least one job.
+   */
+  public static int arrayTasks(String expression, long maxAtOnce) {
+    if (expression == null || expression.isBlank()) {
+      return 1;
+    }
+    String body = expression.strip();
+    long limit = maxAtOnce > 0 ? maxAtOnce : Long.MAX_VALUE;
+    int percent = body.indexOf('%');
+    if (percent >= 0) {
+      try {
+        limit = Math.min(limit, Long.parseLong(body.substring(percent + 1).strip()));
+      } catch (NumberFormatException e) {
+        return 1;
+      }
+      body = body.substring(0, percent);
+    }
+    body = body.replace("[", "").replace("]", "");
+    long count = 0;
+    try {
+      for (String part : body.split(",")) {
+        String range = part.strip();
+        if (range.isEmpty()) {
+          continue;
+        }
+        long step = 1;
+        int colon = range.indexOf(':');
+        if (colon >= 0) {
+          step = Math.max(1, Long.parseLong(range.substring(colon + 1)));
+          range = range.substring(0, colon);
+        }
+        int dash = range.indexOf('-');
+        if (dash < 0) {
+          Long.parseLong(range);
+          count++;
+        } else {
+          long from = Long.parseLong(range.substring(0, dash));
+          long to = Long.parseLong(range.substring(dash + 1));
+          count += to < from ? 0 : (to - from) / step + 1;
+        }
+      }
+    } catch (NumberFormatException e) {
+      return 1;
+    }
+    return (int) Math.max(1, Math.min(count, Math.min(limit, Integer.MAX_VALUE)));
+  }
 
   public boolean isPending() { return states.contains("PENDING"); }
 

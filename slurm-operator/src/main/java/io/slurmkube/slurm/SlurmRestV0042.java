@@ -59,7 +59,9 @@ final class SlurmRestV0042 implements SlurmClient {
     return new SlurmJob(job.path("job_id").asLong(), job.path("name").asText(""), job.path("user_name").asText(""),
         job.path("partition").asText(""), strings(job.path("job_state")), job.path("state_reason").asText("None"),
         Instant.ofEpochSecond(submitted), nodes, (int) number(job.path("cpus")), gpus,
-        job.path("features").asText(""), job.path("nodes").asText(""));
+        job.path("features").asText(""), job.path("nodes").asText(""),
+        // A pending array's unstarted tasks share this record: "0-7" stands for eight jobs.
+        SlurmJob.arrayTasks(job.path("array_task_string").asText(""), number(job.path("array_max_tasks"))));
   }
 
   @Override

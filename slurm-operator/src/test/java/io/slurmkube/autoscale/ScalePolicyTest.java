@@ -30,6 +30,15 @@ class ScalePolicyTest {
   }
 
   @Test
+  void aPendingArrayWantsANodePerTaskInOneDecision() {
+    var array = new SlurmJob(7, "array", "alice", "batch", Set.of("PENDING"), "Resources", NOW, 1, 1, 0, "", "", 8);
+    var decision = ScalePolicy.decide(new NodeSetView("cpu", Set.of("batch"), Set.of("cpu"), 2, 0, 0, 8, 0, 0, List.of()),
+        List.of(array), Map.of(), DELAY, NOW);
+    assertThat(decision.replicas()).isEqualTo(8);
+    assertThat(decision.reason()).contains("8 node(s) wanted");
+  }
+
+  @Test
   void scalesUpFromZeroForPendingJobsUpToMax() {
     var jobs = List.of(
         pending("batch", 1, 1, 0, "PartitionConfig", ""), pending("batch", 1, 1, 0, "Resources", ""),

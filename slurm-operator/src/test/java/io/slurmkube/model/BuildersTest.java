@@ -145,4 +145,27 @@ class BuildersTest {
     cluster.getSpec().accounting.mode = io.slurmkube.api.AccountingSpec.Mode.None;
     assertThat(RestApiBuilder.args(new ClusterModel(cluster))).containsExactly("slurmrestd", "-s", "openapi/slurmctld");
   }
+
+  @Test
+  void aNodeSetOwnsOnlyItsOwnNodeNamesNotThoseOfASetWhoseNameItPrefixes() {
+    var nodeSet = NodeSetBuilder.build(model, model.spec().nodeSets.get(0), true);
+    assertThat(NodePodBuilder.isNodeOf(nodeSet, "demo-cpu-0")).isTrue();
+    assertThat(NodePodBuilder.isNodeOf(nodeSet, "demo-cpu-12")).isTrue();
+    assertThat(NodePodBuilder.isNodeOf(nodeSet, "demo-cpu-big-0")).as("node set cpu-big's node").isFalse();
+    assertThat(NodePodBuilder.isNodeOf(nodeSet, "demo-cpu-")).isFalse();
+    assertThat(NodePodBuilder.isNodeOf(nodeSet, "demo-cpu-01")).isFalse();
+    assertThat(NodePodBuilder.isNodeOf(nodeSet, "demo-gpu-0")).isFalse();
+  }
+
+  @Test
+  void theBusyPodBudgetSelectsOnlyTheNodeSetsBusyPodsAndAllowsNoEviction() {
+    var nodeSet = NodeSetBuilder.build(model, model.spec().nodeSets.get(0), true);
+    nodeSet.getMetadata().setUid("ns-uid");
+    var budget = DisruptionBudgetBuilder.busyPods(nodeSet);
+    assertThat(budget.getMetadata().getName()).isEqualTo("demo-cpu-busy");
+    assertThat(budget.getSpec().getMaxUnavailable().getIntVal()).isZero();
+    assertThat(budget.getSpec().getSelector().getMatchLabels())
+        .containsEntry(Labels.BUSY, "true").containsEntry(Labels.NODESET, "cpu").containsEntry(Labels.INSTANCE, "demo");
+    assertThat(budget.getMetadata().getOwnerReferences()).extracting(o -> o.getKind()).containsExactly("NodeSet");
+  }
 }

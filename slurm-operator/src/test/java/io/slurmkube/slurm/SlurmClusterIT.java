@@ -100,6 +100,23 @@ class SlurmClusterIT {
 
   @Test
   @Order(5)
+  void aPendingArrayIsSeenWithTheNumberOfItsTasks() {
+    String array = exec(cluster.controller, "sbatch", "--parsable", "--array=0-7", "--begin=now+1hour", "-J", "array-of-8",
+        "--wrap", "sleep 1").strip();
+    String throttled = exec(cluster.controller, "sbatch", "--parsable", "--array=0-99%3", "--begin=now+1hour", "-J", "array-max-3",
+        "--wrap", "sleep 1").strip();
+    try {
+      awaitTrue("both arrays are listed", Duration.ofSeconds(30), () -> slurm.activeJobs().stream()
+          .filter(j -> j.name().startsWith("array-")).count() == 2);
+      assertThat(job(Long.parseLong(array)).pendingTasks()).isEqualTo(8);
+      assertThat(job(Long.parseLong(throttled)).pendingTasks()).isEqualTo(3);
+    } finally {
+      exec(cluster.controller, "scancel", array, throttled);
+    }
+  }
+
+  @Test
+  @Order(5)
   void pendingJobsAreSeenWithWhatTheyAskFor() {
     Instant before = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     // Two GPU nodes with a GPU each: only one GPU node runs, so it waits for the node set to grow.
