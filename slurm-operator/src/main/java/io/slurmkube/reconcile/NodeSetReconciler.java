@@ -105,7 +105,10 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     List<Pod> pods = activePods(context);
     SlurmView view = lookAtSlurm(cluster, nodeSet);
     var model = new ClusterModel(cluster);
-    List<PodReplacement.Retiring> retiring = retiring(model, nodeSet, pods);
+    // Built once a pass: what each pod would be now, against what it was built from.
+    Set<String> outdated = pods.stream().filter(p -> !NodePodBuilder.isCurrent(model, nodeSet, p))
+        .map(p -> p.getMetadata().getName()).collect(Collectors.toSet());
+    List<PodReplacement.Retiring> retiring = retiring(nodeSet, pods, outdated);
     Set<String> retiringNames = retiring.stream().map(r -> r.pod().getMetadata().getName()).collect(Collectors.toSet());
 
     if (nodeSet.getSpec().autoscales() && view.available()) {
@@ -143,7 +146,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     if (view.available()) {
       deleteRecordsOfRemovedPods(nodeSet, view, cached);
     }
-    updateStatus(model, nodeSet, desired, view, cached, problems, retiring);
+    updateStatus(nodeSet, desired, view, cached, problems, retiring, outdated);
     return UpdateControl.patchStatus(StatusPatch.of(nodeSet, new NodeSet(), status))
         .rescheduleAfter(nodeSet.getSpec().autoscales() ? AUTOSCALE_PERIOD : Duration.ofSeconds(15));
   }
@@ -263,7 +266,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
    * Pods to replace: those on a cordoned Kubernetes node (so that `kubectl drain` can finish), and
    * with a RollingUpdate strategy those built before the last change to the node set.
    */
-  private List<PodReplacement.Retiring> retiring(ClusterModel model, NodeSet nodeSet, List<Pod> pods) {
+  private List<PodReplacement.Retiring> retiring(NodeSet nodeSet, List<Pod> pods, Set<String> outdated) {
     boolean rolling = nodeSet.getSpec().updateStrategy == null
         || nodeSet.getSpec().updateStrategy.type == UpdateStrategySpec.Type.RollingUpdate;
     List<PodReplacement.Retiring> retiring = new java.util.ArrayList<>();
@@ -273,7 +276,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
           : kubeNodes.get(new ResourceID(kubeNode)).orElse(null);
       if (node != null && Boolean.TRUE.equals(node.getSpec().getUnschedulable())) {
         retiring.add(new PodReplacement.Retiring(pod, PodReplacement.cordonedReason(kubeNode), true));
-      } else if (rolling && !NodePodBuilder.isCurrent(model, nodeSet, pod)) {
+      } else if (rolling && outdated.contains(pod.getMetadata().getName())) {
         retiring.add(new PodReplacement.Retiring(pod, PodReplacement.outdatedReason(nodeSet.getMetadata().getName()), false));
       }
     }
@@ -358,13 +361,13 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     }
   }
 
-  private void updateStatus(ClusterModel model, NodeSet nodeSet, int desired, SlurmView view, List<Pod> pods,
-      List<String> problems, List<PodReplacement.Retiring> retiring) {
+  private void updateStatus(NodeSet nodeSet, int desired, SlurmView view, List<Pod> pods,
+      List<String> problems, List<PodReplacement.Retiring> retiring, Set<String> outdatedPods) {
     var status = nodeSet.getStatus();
     List<Pod> current = pods.stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
     status.replicas = current.size();
     status.readyReplicas = (int) current.stream().filter(Readiness::isPodReady).count();
-    status.updatedReplicas = (int) current.stream().filter(p -> NodePodBuilder.isCurrent(model, nodeSet, p)).count();
+    status.updatedReplicas = (int) current.stream().filter(p -> !outdatedPods.contains(p.getMetadata().getName())).count();
     int outdated = status.replicas - status.updatedReplicas;
     boolean onDelete = nodeSet.getSpec().updateStrategy != null
         && nodeSet.getSpec().updateStrategy.type == UpdateStrategySpec.Type.OnDelete;

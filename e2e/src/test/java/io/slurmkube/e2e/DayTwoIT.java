@@ -1,0 +1,218 @@
+package io.slurmkube.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.policy.v1.EvictionBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.RequestConfigBuilder;
+import io.slurmkube.api.NodeSet;
+import io.slurmkube.api.SlurmCluster;
+import io.slurmkube.testing.Conflicts;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Day 2 without losing a job, on the local cluster through the chart: node sets whose names
+ * prefix one another, a job array, evictions, a rolling update and `kubectl drain`. Every job
+ * must COMPLETE: none may be killed or requeued by what the test does to the cluster.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DayTwoIT {
+  static final String NAMESPACE = "e2e-day2";
+  static KubernetesClient client;
+  static SlurmOnKubernetes slurm;
+  static SlurmOnKubernetes big;
+
+  @BeforeAll
+  static void installAndCreateCluster() throws Exception {
+    client = LocalCluster.client();
+    SlurmOnKubernetes.installOperator();
+    slurm = new SlurmOnKubernetes(client, NAMESPACE, "ops", "cpu");
+    big = new SlurmOnKubernetes(client, NAMESPACE, "ops", "cpu-big");
+    client.namespaces().withName(NAMESPACE).delete();
+    await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2))
+        .until(() -> client.namespaces().withName(NAMESPACE).get() == null);
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
+        .serverSideApply();
+    try (InputStream in = DayTwoIT.class.getResourceAsStream("/day2-cluster.yaml")) {
+      SlurmCluster cluster = client.resources(SlurmCluster.class).load(in).item();
+      cluster.getMetadata().setNamespace(NAMESPACE);
+      client.resource(cluster).create();
+    }
+    await("SlurmCluster ops Ready").atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(2)).until(slurm::isReady);
+  }
+
+  @AfterAll
+  static void cleanUp() throws Exception {
+    if (client != null) {
+      uncordonAll();
+      client.namespaces().withName(NAMESPACE).delete();
+      client.close();
+    }
+  }
+
+  static void uncordonAll() {
+    client.nodes().list().getItems().stream().filter(n -> Boolean.TRUE.equals(n.getSpec().getUnschedulable()))
+        .forEach(n -> client.nodes().withName(n.getMetadata().getName()).edit(x -> {
+          x.getSpec().setUnschedulable(null);
+          return x;
+        }));
+  }
+
+  /** Waits until the job has ended and checks that it COMPLETED, was never requeued and ran once. */
+  static void assertCompletedUntouched(long job) throws Exception {
+    await("job " + job + " ends").atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(2))
+        .until(() -> !List.of("PENDING", "RUNNING", "CONFIGURING", "COMPLETING").contains(slurm.controllerJobState(job)));
+    String record = slurm.login("scontrol", "show", "job", "-o", Long.toString(job));
+    assertThat(slurm.controllerJobState(job)).as("job %d: %s", job, record).isEqualTo("COMPLETED");
+    assertThat(record).as("job %d was not requeued", job).contains("Restarts=0");
+  }
+
+  static String runningOn(long job) throws Exception {
+    await("job " + job + " RUNNING").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+        .until(() -> slurm.queueState(job).equals("RUNNING"));
+    return slurm.login("squeue", "-h", "-o", "%N", "-j", Long.toString(job)).strip();
+  }
+
+  @Test
+  @Order(1)
+  void nodeSetsWhoseNamesPrefixOneAnotherEachRunTheirOwnJobs() throws Exception {
+    long onCpu = slurm.sbatch("-p", "cpu", "-J", "small", "--wrap", "sleep 2");
+    long onBig = slurm.sbatch("-p", "big", "-c", "2", "-J", "big", "--wrap", "sleep 2");
+    assertCompletedUntouched(onCpu);
+    assertCompletedUntouched(onBig);
+    assertThat(slurm.login("scontrol", "show", "job", "-o", Long.toString(onBig))).contains("NodeList=ops-cpu-big-0");
+  }
+
+  @Test
+  @Order(2)
+  void aJobArrayScalesItsNodeSetToItsMaxInOneDecision() throws Exception {
+    long array = slurm.sbatch("-p", "cpu", "--array=0-7", "-J", "array", "--wrap", "sleep 5");
+    await("the node set scales up for the array").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+        .until(() -> slurm.nodeSet().getSpec().replicas > 2);
+    assertThat(client.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
+        .filter(e -> "ScaledUp".equals(e.getReason()) && "ops-cpu".equals(e.getInvolvedObject().getName()))
+        .map(e -> e.getMessage()).toList())
+        .as("one decision to the max for 8 pending tasks").anySatisfy(m -> assertThat(m).startsWith("replicas 2 -> 4"));
+    await("every task COMPLETED").atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
+        assertThat(slurm.login("squeue", "-h", "-j", Long.toString(array))).isBlank());
+    await("back at minReplicas").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2))
+        .until(() -> slurm.nodePods().size() == 2 && slurm.nodeSet().getSpec().replicas == 2);
+  }
+
+  @Test
+  @Order(3)
+  void anEvictionOfABusySlurmdPodIsRefusedAndOfAnIdleOneAllowed() throws Exception {
+    long job = slurm.sbatch("-p", "cpu", "-J", "protected", "--wrap", "sleep 30");
+    String busyNode = runningOn(job);
+    await("the busy pod is marked").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofSeconds(1)).until(() ->
+        "true".equals(client.pods().inNamespace(NAMESPACE).withName(busyNode).get().getMetadata().getLabels().get("slurmkube.io/busy")));
+    assertThat(client.policy().v1().podDisruptionBudget().inNamespace(NAMESPACE).withName("ops-cpu-busy").get()).isNotNull();
+
+    KubernetesClientException refused = evict(busyNode);
+    assertThat(refused).as("eviction of busy pod %s", busyNode).isNotNull();
+    assertThat(refused.getCode()).isEqualTo(429);
+    assertThat(refused.getMessage()).contains("disruption budget");
+    assertThat(slurm.queueState(job)).isEqualTo("RUNNING");
+
+    Pod idle = slurm.nodePods().stream().filter(p -> !p.getMetadata().getName().equals(busyNode)).findFirst().orElseThrow();
+    await("the idle pod is marked idle").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofSeconds(1)).until(() ->
+        "false".equals(client.resource(idle).get().getMetadata().getLabels().get("slurmkube.io/busy")));
+    assertThat(evict(idle.getMetadata().getName())).as("eviction of idle pod %s", idle.getMetadata().getName()).isNull();
+    await("the evicted pod is replaced").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).until(() ->
+        slurm.nodePods().stream().anyMatch(p -> p.getMetadata().getName().equals(idle.getMetadata().getName())
+            && !p.getMetadata().getUid().equals(idle.getMetadata().getUid())));
+    assertCompletedUntouched(job);
+  }
+
+  @Test
+  @Order(4)
+  void aTemplateChangeRollsTheNodeSetWithoutKillingTheRunningJob() throws Exception {
+    long job = slurm.sbatch("-p", "cpu", "-J", "long", "--wrap", "sleep 40");
+    String busyNode = runningOn(job);
+    String busyUid = client.pods().inNamespace(NAMESPACE).withName(busyNode).get().getMetadata().getUid();
+    Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NAMESPACE).withName("ops"), c -> {
+      var template = new io.slurmkube.api.PodTemplate();
+      template.spec.env.add(new io.fabric8.kubernetes.api.model.EnvVar("ROLLOUT", "2", null));
+      c.getSpec().nodeSets.get(0).template = template;
+      return c;
+    });
+    await("the rollout starts").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+        assertThat(slurm.nodeSet().getStatus().conditions).anySatisfy(c -> {
+          assertThat(c.getType()).isEqualTo("UpToDate");
+          assertThat(c.getStatus()).isEqualTo("False");
+          assertThat(c.getReason()).isEqualTo("RollingUpdate");
+        }));
+    await("the busy node is drained for the update, its job still running").atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+          assertThat(slurm.nodeState(busyNode)).contains("slurmkube: rolling update of NodeSet ops-cpu");
+          assertThat(slurm.queueState(job)).isEqualTo("RUNNING");
+        });
+    assertThat(client.pods().inNamespace(NAMESPACE).withName(busyNode).get().getMetadata().getUid())
+        .as("the pod with the job is not replaced while the job runs").isEqualTo(busyUid);
+    assertCompletedUntouched(job);
+    await("the rollout is done").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+      NodeSet nodeSet = slurm.nodeSet();
+      assertThat(nodeSet.getStatus().conditions).anySatisfy(c -> {
+        assertThat(c.getType()).isEqualTo("UpToDate");
+        assertThat(c.getStatus()).isEqualTo("True");
+        assertThat(c.getReason()).isEqualTo("RolloutComplete");
+      });
+      assertThat(nodeSet.getStatus().updatedReplicas).isEqualTo(nodeSet.getSpec().replicas);
+      assertThat(slurm.nodePods()).hasSize(2).allSatisfy(p -> assertThat(p.getSpec().getContainers().get(0).getEnv())
+          .anySatisfy(e -> assertThat(e.getName()).isEqualTo("ROLLOUT")));
+    });
+    assertThat(client.pods().inNamespace(NAMESPACE).withName(busyNode).get().getMetadata().getUid()).isNotEqualTo(busyUid);
+    // The new pods are Slurm nodes again, accepting jobs.
+    assertCompletedUntouched(slurm.sbatch("-p", "cpu", "-J", "after-rollout", "--wrap", "true"));
+  }
+
+  @Test
+  @Order(5)
+  void kubectlDrainFinishesOnceTheRunningJobEndsAndKillsNone() throws Exception {
+    long job = slurm.sbatch("-p", "cpu", "-J", "drained", "--wrap", "sleep 25");
+    String busyNode = runningOn(job);
+    String kubeNode = client.pods().inNamespace(NAMESPACE).withName(busyNode).get().getSpec().getNodeName();
+    try {
+      // What an administrator runs before maintenance; it blocks until the slurmd pods are gone.
+      String out = LocalCluster.run(List.of("bash", "-c", "eval \"$(" + LocalCluster.projectRoot().resolve("e2e/substrate/cluster.sh")
+          + " env)\" && kubectl drain " + kubeNode + " --pod-selector=slurmkube.io/nodeset=cpu,app.kubernetes.io/instance=ops"
+          + " --ignore-daemonsets --delete-emptydir-data --timeout=240s 2>&1"));
+      assertThat(out).contains("drained");
+      assertCompletedUntouched(job);
+      assertThat(client.pods().inNamespace(NAMESPACE).withName(busyNode).get())
+          .as("the pod that ran the job has left the drained node")
+          .satisfiesAnyOf(p -> assertThat(p).isNull(), p -> assertThat(p.getSpec().getNodeName()).isNull());
+    } finally {
+      uncordonAll();
+    }
+    await("the node set is back at two ready pods").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(() -> assertThat(slurm.nodeSet().getStatus().readyReplicas).isEqualTo(2));
+  }
+
+  /** Posts an Eviction as kubectl drain does; null when accepted, the refusal otherwise (no client retries). */
+  static KubernetesClientException evict(String pod) {
+    var noRetry = client.newClient(new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
+        .withRequestRetryBackoffLimit(0).build()).adapt(KubernetesClient.class);
+    var body = new EvictionBuilder().withNewMetadata().withName(pod).withNamespace(NAMESPACE).endMetadata().build();
+    try {
+      noRetry.raw(client.getMasterUrl().toString().replaceAll("/$", "") + "/api/v1/namespaces/" + NAMESPACE
+          + "/pods/" + pod + "/eviction", "POST", body);
+      return null;
+    } catch (KubernetesClientException e) {
+      return e;
+    }
+  }
+}
