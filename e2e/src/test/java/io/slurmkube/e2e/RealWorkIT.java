@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -48,12 +47,7 @@ class RealWorkIT {
     client = LocalCluster.client();
     SlurmOnKubernetes.installOperator();
     slurm = new SlurmOnKubernetes(client, NAMESPACE, "work", "mpi");
-    // A namespace left by an interrupted run would hold the old cluster and its home.
-    client.namespaces().withName(NAMESPACE).delete();
-    await("no namespace " + NAMESPACE + " left from an earlier run").atMost(Duration.ofMinutes(3))
-        .pollInterval(Duration.ofSeconds(2)).until(() -> client.namespaces().withName(NAMESPACE).get() == null);
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
-        .serverSideApply();
+    slurm.freshNamespace();
     try (InputStream in = Files.newInputStream(LocalCluster.projectRoot().resolve("examples/slurmcluster-mpi.yaml"))) {
       for (HasMetadata object : client.load(in).items()) {
         client.resource(object).inNamespace(NAMESPACE).create();

@@ -50,6 +50,16 @@ final class SlurmOnKubernetes {
     }
   }
 
+  /** The namespace, new: one left by an interrupted run would still hold its old cluster and volumes. */
+  void freshNamespace() {
+    client.namespaces().withName(namespace).delete();
+    org.awaitility.Awaitility.await("no namespace " + namespace + " left from an earlier run")
+        .atMost(java.time.Duration.ofMinutes(3)).pollInterval(java.time.Duration.ofSeconds(2))
+        .until(() -> client.namespaces().withName(namespace).get() == null);
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+        .serverSideApply();
+  }
+
   SlurmCluster slurmCluster() {
     return client.resources(SlurmCluster.class).inNamespace(namespace).withName(cluster).get();
   }
