@@ -70,8 +70,10 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
   private InformerEventSource<Node, NodeSet> kubeNodes;
   /** NodeSets whose PodDisruptionBudget this process has seen or made (it is never changed). */
   private final Set<ResourceID> budgetKnown = ConcurrentHashMap.newKeySet();
-  /** When each idle node was first seen idle; lost on restart, which only delays a scale-down. */
-  private final Map<String, Instant> idleSince = new ConcurrentHashMap<>();
+  /** Per node set, when each idle node was first seen idle; lost on restart, which only delays a scale-down. */
+  private final Map<ResourceID, Map<String, Instant>> idleSince = new ConcurrentHashMap<>();
+  /** Pods created or deleted here that the informer has not shown yet. */
+  private final PodExpectations expectations = new PodExpectations();
 
   public NodeSetReconciler(KubernetesClient client, EventRecorder events, SlurmConnections slurm, Clock clock) {
     this.client = client;
@@ -102,7 +104,8 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
           "SlurmCluster " + nodeSet.getSpec().clusterName + " (spec.clusterName) does not exist in this namespace");
       return UpdateControl.patchStatus(StatusPatch.of(nodeSet, new NodeSet(), status));
     }
-    List<Pod> pods = activePods(context);
+    List<Pod> pods = expectations.adjust(activePods(context), p -> isOwnedBy(p, nodeSet), clock.instant()).stream()
+        .sorted(Comparator.comparingInt(NodePodBuilder::ordinal)).toList();
     SlurmView view = lookAtSlurm(cluster, nodeSet);
     var model = new ClusterModel(cluster);
     // Built once a pass: what each pod would be now, against what it was built from.
@@ -170,6 +173,8 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
   private void autoscale(SlurmCluster cluster, NodeSet nodeSet, List<Pod> pods, SlurmView view) {
     var spec = nodeSet.getSpec();
     Instant now = clock.instant();
+    // Per node set: two clusters of one name in two namespaces have nodes of the same names.
+    Map<String, Instant> idleSince = idleClocks(nodeSet);
     for (SlurmNode node : view.nodes()) {
       if (node.isIdle()) {
         idleSince.putIfAbsent(node.name(), now);
@@ -236,7 +241,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
       if (client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).get() != null) {
         continue; // still terminating from an earlier scale-down
       }
-      client.resource(pod).create();
+      expectations.created(client.resource(pod).create(), clock.instant());
       created++;
       events.normal(nodeSet, "NodeCreated", "Created pod " + pod.getMetadata().getName());
     }
@@ -257,6 +262,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     }
     for (Pod pod : decision.podsToDelete()) {
       client.resource(pod).delete();
+      expectations.deleted(pod, clock.instant());
       events.normal(nodeSet, "NodeRemoved", "Deleted pod " + pod.getMetadata().getName() + " (drained, no job)");
     }
     nodeSet.getStatus().lastScaleDecision = decision.reason();
@@ -299,6 +305,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     });
     for (Pod pod : plan.delete()) {
       client.resource(pod).delete();
+      expectations.deleted(pod, clock.instant());
       events.normal(nodeSet, "NodeReplaced", "Deleted pod " + pod.getMetadata().getName()
           + " (drained, no job) to replace it: " + retiring.stream().filter(r -> r.pod() == pod).findFirst()
               .map(PodReplacement.Retiring::reason).orElse(""));
@@ -353,7 +360,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
       }
       try {
         view.client().deleteNode(node.name());
-        idleSince.remove(node.name());
+        idleClocks(nodeSet).remove(node.name());
         events.normal(nodeSet, "NodeRecordDeleted", "Deleted Slurm node record " + node.name() + " after its pod was removed");
       } catch (SlurmException e) {
         LOG.warn("could not delete node record node={}: {}", node.name(), e.getMessage());
@@ -423,6 +430,16 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
         .filter(c -> "PodScheduled".equals(c.getType()) && "False".equals(c.getStatus()) && c.getMessage() != null)
         .map(c -> "; pending: " + c.getMessage())
         .findFirst().orElse("");
+  }
+
+  private Map<String, Instant> idleClocks(NodeSet nodeSet) {
+    return idleSince.computeIfAbsent(ResourceID.fromResource(nodeSet), id -> new ConcurrentHashMap<>());
+  }
+
+  private static boolean isOwnedBy(Pod pod, NodeSet nodeSet) {
+    return pod.getMetadata().getOwnerReferences() != null && pod.getMetadata().getOwnerReferences().stream()
+        .anyMatch(o -> "NodeSet".equals(o.getKind()) && nodeSet.getMetadata().getName().equals(o.getName()))
+        && nodeSet.getMetadata().getNamespace().equals(pod.getMetadata().getNamespace());
   }
 
   private static long generation(NodeSet nodeSet) {
