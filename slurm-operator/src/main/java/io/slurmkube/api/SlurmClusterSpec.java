@@ -24,6 +24,9 @@ import java.util.List;
 @ValidationRule(value = "!has(self.sharedVolumes) || self.sharedVolumes.all(v, self.sharedVolumes.exists_one(w, w.mountPath == v.mountPath))",
     message = "spec.sharedVolumes: two volumes have the same mountPath; give each its own path",
     fieldPath = ".sharedVolumes")
+@ValidationRule(value = "!has(self.restApi) || self.restApi.enabled || !has(self.nodeSets) || self.nodeSets.all(n, !has(n.maxReplicas))",
+    message = "spec.restApi.enabled is false but a node set autoscales (maxReplicas): the operator reads the queue and drains nodes through slurmrestd; enable the REST API or remove maxReplicas",
+    fieldPath = ".restApi.enabled")
 public class SlurmClusterSpec {
 
   @Required

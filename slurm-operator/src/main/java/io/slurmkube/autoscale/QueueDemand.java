@@ -28,6 +28,18 @@ public final class QueueDemand {
     return (int) Math.min(wanted, Integer.MAX_VALUE);
   }
 
+  /**
+   * The jobs none of {@code earlier} could run: each pending job is counted by one node set only
+   * (the first in spec.nodeSets that can run it), so that two node sets of one partition do not
+   * both scale up for it.
+   */
+  public static List<SlurmJob> unclaimed(List<NodeSetView> earlier, List<SlurmJob> jobs) {
+    if (earlier.isEmpty()) {
+      return jobs;
+    }
+    return jobs.stream().filter(j -> earlier.stream().noneMatch(e -> !eligible(e, List.of(j)).isEmpty())).toList();
+  }
+
   public static List<SlurmJob> eligible(NodeSetView nodeSet, List<SlurmJob> jobs) {
     return jobs.stream()
         .filter(SlurmJob::isPending)

@@ -16,6 +16,7 @@ public final class NodeSetBuilder {
    * user's edit and rescales the NodeSet once; otherwise the live count stays with whoever scales it.
    */
   public static final String REQUESTED_REPLICAS = "slurmkube.io/requested-replicas";
+  private static final String NONE = "none";
 
   private NodeSetBuilder() {}
 
@@ -43,9 +44,8 @@ public final class NodeSetBuilder {
     var labels = Labels.nodeSetSelector(model.name(), entry.name);
     labels.put(Labels.MANAGED_BY, Labels.OPERATOR);
     nodeSet.setMetadata(Owned.meta(model.cluster(), model.names().nodeSet(entry.name), labels));
-    if (entry.replicas != null) {
-      nodeSet.getMetadata().setAnnotations(Map.of(REQUESTED_REPLICAS, entry.replicas.toString()));
-    }
+    // Recorded also when absent ("none"), so that a count added later is seen as an edit.
+    nodeSet.getMetadata().setAnnotations(Map.of(REQUESTED_REPLICAS, entry.replicas == null ? NONE : entry.replicas.toString()));
     nodeSet.setSpec(spec);
     return nodeSet;
   }

@@ -22,6 +22,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.slurmkube.api.UpdateStrategySpec;
 import io.slurmkube.autoscale.DrainingScaleDown;
+import io.slurmkube.autoscale.QueueDemand;
 import io.slurmkube.autoscale.PodReplacement;
 import io.slurmkube.model.DisruptionBudgetBuilder;
 import io.slurmkube.autoscale.NodeSetView;
@@ -197,6 +198,8 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
       nodeSet.getStatus().lastScaleDecision = "not scaling: cannot read the Slurm queue: " + e.getMessage();
       return;
     }
+    // A job that an autoscaling node set listed earlier in the cluster could run is that set's to scale for.
+    jobs = QueueDemand.unclaimed(earlierNodeSets(cluster, spec.nodeSetName), jobs);
     var decision = ScalePolicy.decide(nodeSetView, jobs, idleSince,
         Duration.ofSeconds(spec.scaleDownDelaySeconds == null ? 60 : spec.scaleDownDelaySeconds), now);
     nodeSet.getStatus().lastScaleDecision = decision.reason();
@@ -208,6 +211,27 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
       events.normal(nodeSet, decision.replicas() > current ? "ScaledUp" : "ScaledDown",
           "replicas " + current + " -> " + decision.replicas() + ": " + decision.reason());
     }
+  }
+
+  /** The autoscaling node sets listed before this one in spec.nodeSets, as the queue sees them. */
+  private static List<NodeSetView> earlierNodeSets(SlurmCluster cluster, String nodeSetName) {
+    List<NodeSetView> earlier = new java.util.ArrayList<>();
+    for (var entry : cluster.getSpec().nodeSets) {
+      if (entry.name.equals(nodeSetName)) {
+        break;
+      }
+      if (!entry.autoscales()) {
+        continue;
+      }
+      Set<String> partitions = cluster.getSpec().partitions.stream()
+          .filter(p -> p.nodeSets.contains(entry.name)).map(p -> p.name).collect(Collectors.toSet());
+      Set<String> features = new LinkedHashSet<>();
+      features.add(entry.name);
+      features.addAll(entry.features);
+      earlier.add(new NodeSetView(entry.name, partitions, features, entry.cpus, entry.gpus,
+          entry.minReplicas == null ? 0 : entry.minReplicas, entry.maxReplicas, 0, 0, List.of()));
+    }
+    return earlier;
   }
 
   /**

@@ -111,9 +111,9 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
       try {
         step.action().run(model, log);
       } catch (KubernetesClientException e) {
-        log.problem(step.name() + ": " + e.getStatus().getMessage());
+        log.problem(step.name() + ": " + describe(e));
         LOG.warn("step failed cluster={} namespace={} step={} code={} message=\"{}\"",
-            model.name(), model.namespace(), step.name(), e.getCode(), e.getStatus().getMessage());
+            model.name(), model.namespace(), step.name(), e.getCode(), describe(e));
       }
     }
     var observed = observed(model);
@@ -122,6 +122,19 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
     // Component readiness arrives through the informers; the requeue is a safety net.
     return UpdateControl.patchStatus(StatusPatch.of(cluster, new SlurmCluster(), status))
         .rescheduleAfter(Duration.ofSeconds(30));
+  }
+
+  /**
+   * What went wrong, for status and logs: the API server's message, or for a transport error (no
+   * answer, so no Status) the client's own message and its cause.
+   */
+  static String describe(KubernetesClientException e) {
+    if (e.getStatus() != null && e.getStatus().getMessage() != null) {
+      return e.getStatus().getMessage();
+    }
+    String cause = e.getCause() == null ? "" : " (" + e.getCause().getClass().getSimpleName()
+        + (e.getCause().getMessage() == null ? "" : ": " + e.getCause().getMessage()) + ")";
+    return (e.getMessage() == null ? "no answer from the API server" : e.getMessage()) + cause;
   }
 
   @Override

@@ -30,6 +30,18 @@ class ScalePolicyTest {
   }
 
   @Test
+  void aJobTwoNodeSetsCouldRunIsCountedOnlyByTheFirst() {
+    var cpu = new NodeSetView("cpu", Set.of("batch"), Set.of("cpu"), 2, 0, 0, 3, 0, 0, List.of());
+    var spot = new NodeSetView("spot", Set.of("batch"), Set.of("spot"), 4, 0, 0, 3, 0, 0, List.of());
+    var small = pending("batch", 1, 1, 0, "Resources", "");
+    var large = pending("batch", 1, 4, 0, "Resources", "");
+    var jobsForSpot = QueueDemand.unclaimed(List.of(cpu), List.of(small, large));
+    assertThat(jobsForSpot).as("cpu, listed first, takes the small job; only spot fits the large one").containsExactly(large);
+    assertThat(ScalePolicy.decide(spot, jobsForSpot, Map.of(), DELAY, NOW).replicas()).isEqualTo(1);
+    assertThat(QueueDemand.unclaimed(List.of(), List.of(small, large))).containsExactly(small, large);
+  }
+
+  @Test
   void aPendingArrayWantsANodePerTaskInOneDecision() {
     var array = new SlurmJob(7, "array", "alice", "batch", Set.of("PENDING"), "Resources", NOW, 1, 1, 0, "", "", 8);
     var decision = ScalePolicy.decide(new NodeSetView("cpu", Set.of("batch"), Set.of("cpu"), 2, 0, 0, 8, 0, 0, List.of()),

@@ -95,6 +95,16 @@ class BuildersTest {
   }
 
   @Test
+  void aReplicaCountAddedToAnEntryThatHadNoneRescalesTheNodeSet() {
+    var entry = model.spec().nodeSets.get(0);
+    entry.replicas = null;
+    NodeSet live = NodeSetBuilder.build(model, entry, true);
+    assertThat(NodeSetBuilder.editedReplicas(entry, live)).isEmpty();
+    entry.replicas = 2;
+    assertThat(NodeSetBuilder.editedReplicas(entry, live)).contains(2);
+  }
+
+  @Test
   void loginPodsFetchTheirConfigurationFromTheController() {
     var cluster = Fixtures.cluster();
     cluster.getSpec().login.sshAuthorizedKeys = java.util.List.of("ssh-ed25519 AAAA user@site");
