@@ -107,28 +107,40 @@ class DayTwoIT {
 
   @Test
   @Order(3)
-  void anEvictionOfABusySlurmdPodIsRefusedAndOfAnIdleOneAllowed() throws Exception {
+  void anEvictionWaitsUntilSlurmHasDrainedTheNodeAndItsJobsHaveEnded() throws Exception {
     long job = slurm.sbatch("-p", "cpu", "-J", "protected", "--wrap", "sleep 30");
     String busyNode = runningOn(job);
-    await("the busy pod is marked").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofSeconds(1)).until(() ->
-        "true".equals(client.pods().inNamespace(NAMESPACE).withName(busyNode).get().getMetadata().getLabels().get("slurmkube.io/busy")));
-    assertThat(client.policy().v1().podDisruptionBudget().inNamespace(NAMESPACE).withName("ops-cpu-busy").get()).isNotNull();
+    assertThat(client.policy().v1().podDisruptionBudget().inNamespace(NAMESPACE).withName("ops-cpu-jobs").get()).isNotNull();
 
+    // Right as the job starts (no waiting for any label to follow Slurm), an eviction is refused.
     KubernetesClientException refused = evict(busyNode);
     assertThat(refused).as("eviction of busy pod %s", busyNode).isNotNull();
     assertThat(refused.getCode()).isEqualTo(429);
     assertThat(refused.getMessage()).contains("disruption budget");
     assertThat(slurm.queueState(job)).isEqualTo("RUNNING");
 
+    // An idle pod that Slurm may still give a job to is protected too ...
     Pod idle = slurm.nodePods().stream().filter(p -> !p.getMetadata().getName().equals(busyNode)).findFirst().orElseThrow();
-    await("the idle pod is marked idle").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofSeconds(1)).until(() ->
-        "false".equals(client.resource(idle).get().getMetadata().getLabels().get("slurmkube.io/busy")));
-    assertThat(evict(idle.getMetadata().getName())).as("eviction of idle pod %s", idle.getMetadata().getName()).isNull();
-    // The node set replaces it (with the lowest free ordinal, which may be another name).
-    await("the evicted pod is replaced").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).until(() ->
-        slurm.nodePods().size() == 2
-            && slurm.nodePods().stream().noneMatch(p -> p.getMetadata().getUid().equals(idle.getMetadata().getUid())));
-    assertCompletedUntouched(job);
+    String idleName = idle.getMetadata().getName();
+    assertThat(evict(idleName)).as("eviction of idle, undrained pod %s", idleName).isNotNull();
+    // ... until it is drained in Slurm (here by an administrator): then Slurm starts nothing there and it may go.
+    slurm.login("scontrol", "update", "nodename=" + idleName, "state=drain", "reason=maintenance");
+    try {
+      await("the drained idle pod is marked evictable").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofSeconds(1))
+          .until(() -> "true".equals(client.resource(idle).get().getMetadata().getLabels().get("slurmkube.io/evictable")));
+      assertThat(evict(idleName)).as("eviction of drained idle pod %s", idleName).isNull();
+      // The node set replaces it (with the lowest free ordinal, which may be another name).
+      await("the evicted pod is replaced").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).until(() ->
+          slurm.nodePods().size() == 2
+              && slurm.nodePods().stream().noneMatch(p -> p.getMetadata().getUid().equals(idle.getMetadata().getUid())));
+      assertThat(client.resource(slurm.nodePods().stream().filter(p -> p.getMetadata().getName().equals(busyNode))
+          .findFirst().orElseThrow()).get().getMetadata().getLabels()).doesNotContainEntry("slurmkube.io/evictable", "true");
+      assertCompletedUntouched(job);
+    } finally {
+      slurm.exec(slurm.loginPod(), "scontrol", "update", "nodename=" + idleName, "state=resume");
+    }
+    await("two ready nodes again").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(() -> assertThat(slurm.nodeSet().getStatus().readyReplicas).isEqualTo(2));
   }
 
   @Test
@@ -195,6 +207,29 @@ class DayTwoIT {
     }
     await("the node set is back at two ready pods").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2))
         .untilAsserted(() -> assertThat(slurm.nodeSet().getStatus().readyReplicas).isEqualTo(2));
+  }
+
+  @Test
+  @Order(6)
+  void deletingANodeSetDrainsItFirstAndKillsNoJob() throws Exception {
+    long job = slurm.sbatch("-p", "big", "-c", "2", "-J", "outlives-its-nodeset", "--wrap", "sleep 25");
+    String node = runningOn(job);
+    assertThat(node).isEqualTo("ops-cpu-big-0");
+    var nodeSets = client.resources(NodeSet.class).inNamespace(NAMESPACE);
+    String uid = nodeSets.withName("ops-cpu-big").get().getMetadata().getUid();
+    nodeSets.withName("ops-cpu-big").delete();
+    await("the node is drained, its pod kept").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(() -> {
+          assertThat(slurm.nodeState(node)).contains("slurmkube: scale-down of NodeSet ops-cpu-big");
+          assertThat(client.pods().inNamespace(NAMESPACE).withName(node).get()).isNotNull();
+          assertThat(slurm.queueState(job)).isEqualTo("RUNNING");
+        });
+    assertCompletedUntouched(job);
+    // Still listed in the SlurmCluster: once drained and gone, the cluster makes it anew.
+    await("the node set is made anew").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2)).until(() -> {
+      NodeSet now = nodeSets.withName("ops-cpu-big").get();
+      return now != null && !now.getMetadata().getUid().equals(uid);
+    });
   }
 
   /** Posts an Eviction as kubectl drain does; null when accepted, the refusal otherwise (no client retries). */

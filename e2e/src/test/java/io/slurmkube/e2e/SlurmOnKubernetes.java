@@ -79,12 +79,16 @@ final class SlurmOnKubernetes {
         .filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
   }
 
+  /** The name of a running login pod. */
+  String loginPod() {
+    return client.pods().inNamespace(namespace).withLabel("app.kubernetes.io/component", "login").list().getItems()
+        .stream().filter(p -> "Running".equals(p.getStatus().getPhase()) && p.getMetadata().getDeletionTimestamp() == null)
+        .findFirst().orElseThrow(() -> new IllegalStateException("no running login pod")).getMetadata().getName();
+  }
+
   /** Runs a command in the login pod, as a user at a terminal would; returns its standard output. */
   String login(String... command) throws Exception {
-    Pod pod = client.pods().inNamespace(namespace).withLabel("app.kubernetes.io/component", "login").list().getItems()
-        .stream().filter(p -> "Running".equals(p.getStatus().getPhase()) && p.getMetadata().getDeletionTimestamp() == null)
-        .findFirst().orElseThrow(() -> new IllegalStateException("no running login pod"));
-    Exec result = exec(pod.getMetadata().getName(), command);
+    Exec result = exec(loginPod(), command);
     if (result.code() != 0) {
       throw new IllegalStateException(String.join(" ", command) + " exited " + result.code() + ": " + result.err());
     }

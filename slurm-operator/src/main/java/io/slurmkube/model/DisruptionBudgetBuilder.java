@@ -6,27 +6,31 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import io.slurmkube.api.NodeSet;
 
 /**
- * The PodDisruptionBudget of a node set: no eviction of a slurmd pod whose Slurm node runs a job
- * (the NodeSet controller labels those pods {@code slurmkube.io/busy=true}). Idle pods are not
- * selected, so `kubectl drain` evicts them at once and waits for the busy ones until their jobs end.
+ * The PodDisruptionBudget of a node set: no eviction of a slurmd pod unless the NodeSet controller
+ * has labelled it {@code slurmkube.io/evictable=true}, which it does only once the pod's Slurm node
+ * is drained and holds no job. Labelling busy pods instead would leave a window: a job Slurm
+ * starts on an idle pod a moment before the label follows would be killed by an eviction. A
+ * cordon (`kubectl drain`) drains the node set's nodes on that Kubernetes node, so the drain
+ * evicts idle pods at once and busy ones as their jobs end.
  */
 public final class DisruptionBudgetBuilder {
   private DisruptionBudgetBuilder() {}
 
   public static String name(NodeSet nodeSet) {
-    return nodeSet.getMetadata().getName() + "-busy";
+    return nodeSet.getMetadata().getName() + "-jobs";
   }
 
-  public static PodDisruptionBudget busyPods(NodeSet nodeSet) {
+  public static PodDisruptionBudget protectJobs(NodeSet nodeSet) {
     var selector = Labels.nodeSetSelector(nodeSet.getSpec().clusterName, nodeSet.getSpec().nodeSetName);
-    selector.put(Labels.BUSY, "true");
     var labels = Labels.nodeSetSelector(nodeSet.getSpec().clusterName, nodeSet.getSpec().nodeSetName);
     labels.put(Labels.MANAGED_BY, Labels.OPERATOR);
     return new PodDisruptionBudgetBuilder()
         .withMetadata(Owned.meta(nodeSet, name(nodeSet), labels))
         .withNewSpec()
           .withMaxUnavailable(new IntOrString(0))
-          .withNewSelector().withMatchLabels(selector).endSelector()
+          .withNewSelector().withMatchLabels(selector)
+            .addNewMatchExpression().withKey(Labels.EVICTABLE).withOperator("NotIn").withValues("true").endMatchExpression()
+          .endSelector()
         .endSpec()
         .build();
   }

@@ -10,8 +10,11 @@ public final class Labels {
   public static final String COMPONENT = "app.kubernetes.io/component";
   public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
   public static final String NODESET = "slurmkube.io/nodeset";
-  /** On slurmd pods: "true" while their Slurm node runs a job; the node set's PodDisruptionBudget selects those. */
-  public static final String BUSY = "slurmkube.io/busy";
+  /**
+   * On slurmd pods: "true" only once their Slurm node is drained and holds no job, so Slurm will
+   * start nothing there; the node set's PodDisruptionBudget protects every other pod.
+   */
+  public static final String EVICTABLE = "slurmkube.io/evictable";
   public static final String OPERATOR = "slurmkube-operator";
 
   private Labels() {}

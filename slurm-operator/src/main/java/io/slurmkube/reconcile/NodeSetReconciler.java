@@ -4,7 +4,9 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.readiness.Readiness;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -57,7 +59,7 @@ import org.slf4j.LoggerFactory;
  * resume or create pods, drain and delete pods, delete records of nodes whose pods are gone, status.
  */
 @ControllerConfiguration(name = "nodeset")
-public class NodeSetReconciler implements Reconciler<NodeSet> {
+public class NodeSetReconciler implements Reconciler<NodeSet>, Cleaner<NodeSet> {
   private static final Logger LOG = LoggerFactory.getLogger(NodeSetReconciler.class);
   /** How often an autoscaling node set looks at the queue: well inside the 2 s decision target. */
   static final Duration AUTOSCALE_PERIOD = Duration.ofSeconds(1);
@@ -143,7 +145,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
       replace(nodeSet, pods, view, retiring, desired);
     }
     if (view.available()) {
-      protectBusyPods(nodeSet, pods, view);
+      protectJobs(nodeSet, pods, view);
     }
     // What the informer holds now (terminating pods included): no LIST on this every-second path.
     List<Pod> cached = List.copyOf(context.getSecondaryResources(Pod.class));
@@ -153,6 +155,39 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     updateStatus(nodeSet, desired, view, cached, problems, retiring, outdated);
     return UpdateControl.patchStatus(StatusPatch.of(nodeSet, new NodeSet(), status))
         .rescheduleAfter(nodeSet.getSpec().autoscales() ? AUTOSCALE_PERIOD : Duration.ofSeconds(15));
+  }
+
+  /**
+   * A NodeSet being deleted (`kubectl delete nodeset`) keeps its pods, through the finalizer, until
+   * their nodes are drained and hold no job: the same draining scale-down as scaling to zero. Its
+   * SlurmCluster, if it still lists the node set, then creates it anew. When the whole cluster is
+   * going, slurmctld goes with it and there is nothing left to drain into: the pods go at once.
+   */
+  @Override
+  public DeleteControl cleanup(NodeSet nodeSet, Context<NodeSet> context) {
+    SlurmCluster cluster = client.resources(SlurmCluster.class).inNamespace(nodeSet.getMetadata().getNamespace())
+        .withName(nodeSet.getSpec().clusterName).get();
+    if (cluster == null || cluster.getMetadata().getDeletionTimestamp() != null) {
+      return DeleteControl.defaultDelete();
+    }
+    List<Pod> pods = expectations.adjust(activePods(context), p -> isOwnedBy(p, nodeSet), clock.instant());
+    SlurmView view = lookAtSlurm(cluster, nodeSet);
+    if (pods.isEmpty()) {
+      if (view.available()) {
+        deleteRecordsOfRemovedPods(nodeSet, view, List.copyOf(context.getSecondaryResources(Pod.class)));
+      }
+      return DeleteControl.defaultDelete();
+    }
+    if (!view.available()) {
+      LOG.info("NodeSet {}/{} is being deleted; waiting for Slurm to drain its {} node(s): {}",
+          nodeSet.getMetadata().getNamespace(), nodeSet.getMetadata().getName(), pods.size(), view.problem());
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(10));
+    }
+    nodeSet.setStatus(nodeSet.getStatus() == null ? new NodeSetStatus() : nodeSet.getStatus());
+    scaleDown(nodeSet, pods, view, pods.size());
+    LOG.info("NodeSet {}/{} is being deleted: {}", nodeSet.getMetadata().getNamespace(), nodeSet.getMetadata().getName(),
+        nodeSet.getStatus().lastScaleDecision);
+    return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(2));
   }
 
   // ---------------------------------------------------------------- steps
@@ -243,6 +278,11 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
         .collect(Collectors.toSet());
     for (SlurmNode node : view.nodes()) {
       if (DrainingScaleDown.mayResume(node, active)) {
+        // Protected from eviction before Slurm may start a job on it again.
+        Pod pod = pods.stream().filter(p -> p.getMetadata().getName().equals(node.name())).findFirst().orElse(null);
+        if (pod == null || !markEvictable(pod, false)) {
+          continue;
+        }
         try {
           view.client().resumeNode(node.name(), DrainingScaleDown.REASON_PREFIX + " wanted again");
           events.normal(nodeSet, "NodeResumed", "Resumed node " + node.name() + ": the scale-down that drained it was called off");
@@ -340,32 +380,47 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
   }
 
   /**
-   * Marks each pod whose Slurm node runs a job, and keeps a PodDisruptionBudget that allows no
-   * eviction of marked pods: `kubectl drain`, the fleet and node-pressure-free evictions wait for
-   * the jobs, while idle pods may go at once.
+   * Marks the pods that may be evicted: those whose Slurm node is drained and holds no job (Slurm
+   * starts nothing there), and pods that never became a node and are not running. The node set's
+   * PodDisruptionBudget refuses evictions of all others, so `kubectl drain` and other evictions
+   * wait until the operator (after a cordon, a scale-down or an update) or an administrator has
+   * drained the node and its jobs have ended.
    */
-  private void protectBusyPods(NodeSet nodeSet, List<Pod> pods, SlurmView view) {
-    Set<String> busy = view.nodes().stream().filter(SlurmNode::isBusy).map(SlurmNode::name).collect(Collectors.toSet());
+  private void protectJobs(NodeSet nodeSet, List<Pod> pods, SlurmView view) {
+    Map<String, SlurmNode> nodes = view.nodes().stream().collect(Collectors.toMap(SlurmNode::name, n -> n, (a, b) -> a));
     for (Pod pod : pods) {
-      String want = Boolean.toString(busy.contains(pod.getMetadata().getName()));
-      Map<String, String> labels = pod.getMetadata().getLabels();
-      if (labels == null || !want.equals(labels.get(Labels.BUSY))) {
-        try {
-          client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
-              .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"labels\":{\"" + Labels.BUSY + "\":\"" + want + "\"}}}");
-        } catch (KubernetesClientException e) {
-          LOG.debug("could not label pod={}: {}", pod.getMetadata().getName(), e.getMessage());
-        }
-      }
+      SlurmNode node = nodes.get(pod.getMetadata().getName());
+      boolean evictable = node == null
+          ? !"Running".equals(pod.getStatus() == null ? null : pod.getStatus().getPhase())
+          : node.isDrainFlagged() && !node.isBusy();
+      markEvictable(pod, evictable);
     }
     if (!budgetKnown.contains(ResourceID.fromResource(nodeSet))) {
-      var budget = DisruptionBudgetBuilder.busyPods(nodeSet);
+      var budget = DisruptionBudgetBuilder.protectJobs(nodeSet);
       if (client.resource(budget).get() == null) {
         client.resource(budget).create();
         events.normal(nodeSet, "Created", "Created PodDisruptionBudget " + budget.getMetadata().getName()
-            + ": evictions of slurmd pods running jobs are refused");
+            + ": a slurmd pod may be evicted only once its node is drained in Slurm and holds no job");
       }
       budgetKnown.add(ResourceID.fromResource(nodeSet));
+    }
+  }
+
+  /** Sets the pod's evictable label when it differs; a failure is retried by the next pass. */
+  private boolean markEvictable(Pod pod, boolean evictable) {
+    String want = Boolean.toString(evictable);
+    Map<String, String> labels = pod.getMetadata().getLabels();
+    if (labels != null && want.equals(labels.get(Labels.EVICTABLE))) {
+      return true;
+    }
+    try {
+      client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+          .patch(PatchContext.of(PatchType.JSON_MERGE),
+              "{\"metadata\":{\"labels\":{\"" + Labels.EVICTABLE + "\":\"" + want + "\"}}}");
+      return true;
+    } catch (KubernetesClientException e) {
+      LOG.debug("could not label pod={}: {}", pod.getMetadata().getName(), e.getMessage());
+      return false;
     }
   }
 

@@ -168,14 +168,19 @@ class BuildersTest {
   }
 
   @Test
-  void theBusyPodBudgetSelectsOnlyTheNodeSetsBusyPodsAndAllowsNoEviction() {
+  void theBudgetProtectsEveryPodOfTheNodeSetNotMarkedEvictable() {
     var nodeSet = NodeSetBuilder.build(model, model.spec().nodeSets.get(0), true);
     nodeSet.getMetadata().setUid("ns-uid");
-    var budget = DisruptionBudgetBuilder.busyPods(nodeSet);
-    assertThat(budget.getMetadata().getName()).isEqualTo("demo-cpu-busy");
+    var budget = DisruptionBudgetBuilder.protectJobs(nodeSet);
+    assertThat(budget.getMetadata().getName()).isEqualTo("demo-cpu-jobs");
     assertThat(budget.getSpec().getMaxUnavailable().getIntVal()).isZero();
     assertThat(budget.getSpec().getSelector().getMatchLabels())
-        .containsEntry(Labels.BUSY, "true").containsEntry(Labels.NODESET, "cpu").containsEntry(Labels.INSTANCE, "demo");
+        .containsEntry(Labels.NODESET, "cpu").containsEntry(Labels.INSTANCE, "demo").doesNotContainKey(Labels.EVICTABLE);
+    assertThat(budget.getSpec().getSelector().getMatchExpressions()).singleElement().satisfies(e -> {
+      assertThat(e.getKey()).isEqualTo(Labels.EVICTABLE);
+      assertThat(e.getOperator()).isEqualTo("NotIn");
+      assertThat(e.getValues()).containsExactly("true");
+    });
     assertThat(budget.getMetadata().getOwnerReferences()).extracting(o -> o.getKind()).containsExactly("NodeSet");
   }
 }
