@@ -45,6 +45,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -132,13 +133,13 @@ public class NodeSetReconciler implements Reconciler<NodeSet>, Cleaner<NodeSet> 
         client.resource(template).fieldManager(Applier.FIELD_MANAGER).forceConflicts().serverSideApply();
       }
     }
-    List<String> problems = NodePodBuilder.problems(model, nodeSet);
+    List<String> problems = new java.util.ArrayList<>(NodePodBuilder.problems(model, nodeSet));
     if (!problems.isEmpty()) {
       if (pods.size() < desired) {
         events.warning(nodeSet, "InvalidTemplate", "not creating pods: " + String.join("; ", problems));
       }
     } else if (pods.size() < desired) {
-      createPods(model, nodeSet, pods, desired - pods.size());
+      createPods(model, nodeSet, pods, desired - pods.size()).ifPresent(problems::add);
     } else if (pods.size() > desired) {
       scaleDown(nodeSet, pods, view, pods.size() - desired);
     } else if (view.available() && !retiring.isEmpty()) {
@@ -294,7 +295,12 @@ public class NodeSetReconciler implements Reconciler<NodeSet>, Cleaner<NodeSet> 
   }
 
   /** New pods take the lowest free ordinals, so node names stay short and predictable. */
-  private void createPods(ClusterModel model, NodeSet nodeSet, List<Pod> pods, int count) {
+  /**
+   * Creates the missing pods. A pod the API server refuses (an invalid template, a limit below a
+   * request, a Pod Security or quota rejection) stops creation; its message, naming the pod, comes
+   * back for the node set's status, since only the API server can judge the merged pod.
+   */
+  private Optional<String> createPods(ClusterModel model, NodeSet nodeSet, List<Pod> pods, int count) {
     Set<Integer> used = pods.stream().map(NodePodBuilder::ordinal).collect(Collectors.toCollection(TreeSet::new));
     int ordinal = 0;
     for (int created = 0; created < count; ordinal++) {
@@ -305,10 +311,24 @@ public class NodeSetReconciler implements Reconciler<NodeSet>, Cleaner<NodeSet> 
       if (client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).get() != null) {
         continue; // still terminating from an earlier scale-down
       }
-      expectations.created(client.resource(pod).create(), clock.instant());
+      try {
+        expectations.created(client.resource(pod).create(), clock.instant());
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == 409) {
+          continue; // made by a pass whose write this cache has not shown yet
+        }
+        if (e.getCode() != 422 && e.getCode() != 403) {
+          throw e;
+        }
+        String refusal = "the API server refused pod " + pod.getMetadata().getName() + ": "
+            + SlurmClusterReconciler.describe(e) + " (check spec.nodeSets[" + nodeSet.getSpec().nodeSetName + "].template)";
+        events.warning(nodeSet, "PodRejected", refusal);
+        return Optional.of(refusal);
+      }
       created++;
       events.normal(nodeSet, "NodeCreated", "Created pod " + pod.getMetadata().getName());
     }
+    return Optional.empty();
   }
 
   private void scaleDown(NodeSet nodeSet, List<Pod> pods, SlurmView view, int excess) {

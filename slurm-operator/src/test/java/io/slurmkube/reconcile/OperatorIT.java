@@ -318,6 +318,31 @@ class OperatorIT {
     client.storage().v1().storageClasses().withName("shared-nfs").delete();
   }
 
+  @Test
+  @Order(11)
+  void aPodTheApiServerRefusesIsReportedOnTheNodeSetWithItsMessage() throws Exception {
+    SlurmCluster cluster = example();
+    cluster.getMetadata().setName("limits");
+    // A CPU limit below the CPU the node set requests (cpuRequest 250m): only the API server can tell.
+    var template = new io.slurmkube.api.PodTemplate();
+    template.spec.resources = new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()
+        .addToLimits("cpu", new io.fabric8.kubernetes.api.model.Quantity("100m")).build();
+    cluster.getSpec().nodeSets.get(0).template = template;
+    client.resource(cluster).create();
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+      NodeSet nodeSet = client.resources(NodeSet.class).inNamespace(NS).withName("limits-cpu").get();
+      assertThat(nodeSet).isNotNull();
+      assertThat(nodeSet.getStatus()).isNotNull();
+      assertThat(nodeSet.getStatus().conditions).anySatisfy(c -> {
+        assertThat(c.getType()).isEqualTo("Ready");
+        assertThat(c.getStatus()).isEqualTo("False");
+        assertThat(c.getMessage()).contains("the API server refused pod limits-cpu-0")
+            .contains("must be less than or equal to cpu limit").contains("spec.nodeSets[cpu].template");
+      });
+    });
+    client.resources(SlurmCluster.class).inNamespace(NS).withName("limits").delete();
+  }
+
   private static List<String> events(String reason) {
     return client.v1().events().inNamespace(NS).list().getItems().stream()
         .filter(e -> e.getInvolvedObject().getName().equals("demo") && reason.equals(e.getReason()))
