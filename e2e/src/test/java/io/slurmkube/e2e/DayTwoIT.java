@@ -209,29 +209,6 @@ class DayTwoIT {
         .untilAsserted(() -> assertThat(slurm.nodeSet().getStatus().readyReplicas).isEqualTo(2));
   }
 
-  @Test
-  @Order(6)
-  void deletingANodeSetDrainsItFirstAndKillsNoJob() throws Exception {
-    long job = slurm.sbatch("-p", "big", "-c", "2", "-J", "outlives-its-nodeset", "--wrap", "sleep 25");
-    String node = runningOn(job);
-    assertThat(node).isEqualTo("ops-cpu-big-0");
-    var nodeSets = client.resources(NodeSet.class).inNamespace(NAMESPACE);
-    String uid = nodeSets.withName("ops-cpu-big").get().getMetadata().getUid();
-    nodeSets.withName("ops-cpu-big").delete();
-    await("the node is drained, its pod kept").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
-        .untilAsserted(() -> {
-          assertThat(slurm.nodeState(node)).contains("slurmkube: scale-down of NodeSet ops-cpu-big");
-          assertThat(client.pods().inNamespace(NAMESPACE).withName(node).get()).isNotNull();
-          assertThat(slurm.queueState(job)).isEqualTo("RUNNING");
-        });
-    assertCompletedUntouched(job);
-    // Still listed in the SlurmCluster: once drained and gone, the cluster makes it anew.
-    await("the node set is made anew").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2)).until(() -> {
-      NodeSet now = nodeSets.withName("ops-cpu-big").get();
-      return now != null && !now.getMetadata().getUid().equals(uid);
-    });
-  }
-
   /** Posts an Eviction as kubectl drain does; null when accepted, the refusal otherwise (no client retries). */
   static KubernetesClientException evict(String pod) {
     var noRetry = client.newClient(new RequestConfigBuilder(client.getConfiguration().getRequestConfig())

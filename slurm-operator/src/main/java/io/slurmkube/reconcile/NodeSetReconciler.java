@@ -4,9 +4,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.readiness.Readiness;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
-import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -60,7 +58,7 @@ import org.slf4j.LoggerFactory;
  * resume or create pods, drain and delete pods, delete records of nodes whose pods are gone, status.
  */
 @ControllerConfiguration(name = "nodeset")
-public class NodeSetReconciler implements Reconciler<NodeSet>, Cleaner<NodeSet> {
+public class NodeSetReconciler implements Reconciler<NodeSet> {
   private static final Logger LOG = LoggerFactory.getLogger(NodeSetReconciler.class);
   /** How often an autoscaling node set looks at the queue: well inside the 2 s decision target. */
   static final Duration AUTOSCALE_PERIOD = Duration.ofSeconds(1);
@@ -156,39 +154,6 @@ public class NodeSetReconciler implements Reconciler<NodeSet>, Cleaner<NodeSet> 
     updateStatus(nodeSet, desired, view, cached, problems, retiring, outdated);
     return UpdateControl.patchStatus(StatusPatch.of(nodeSet, new NodeSet(), status))
         .rescheduleAfter(nodeSet.getSpec().autoscales() ? AUTOSCALE_PERIOD : Duration.ofSeconds(15));
-  }
-
-  /**
-   * A NodeSet being deleted (`kubectl delete nodeset`) keeps its pods, through the finalizer, until
-   * their nodes are drained and hold no job: the same draining scale-down as scaling to zero. Its
-   * SlurmCluster, if it still lists the node set, then creates it anew. When the whole cluster is
-   * going, slurmctld goes with it and there is nothing left to drain into: the pods go at once.
-   */
-  @Override
-  public DeleteControl cleanup(NodeSet nodeSet, Context<NodeSet> context) {
-    SlurmCluster cluster = client.resources(SlurmCluster.class).inNamespace(nodeSet.getMetadata().getNamespace())
-        .withName(nodeSet.getSpec().clusterName).get();
-    if (cluster == null || cluster.getMetadata().getDeletionTimestamp() != null) {
-      return DeleteControl.defaultDelete();
-    }
-    List<Pod> pods = expectations.adjust(activePods(context), p -> isOwnedBy(p, nodeSet), clock.instant());
-    SlurmView view = lookAtSlurm(cluster, nodeSet);
-    if (pods.isEmpty()) {
-      if (view.available()) {
-        deleteRecordsOfRemovedPods(nodeSet, view, List.copyOf(context.getSecondaryResources(Pod.class)));
-      }
-      return DeleteControl.defaultDelete();
-    }
-    if (!view.available()) {
-      LOG.info("NodeSet {}/{} is being deleted; waiting for Slurm to drain its {} node(s): {}",
-          nodeSet.getMetadata().getNamespace(), nodeSet.getMetadata().getName(), pods.size(), view.problem());
-      return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(10));
-    }
-    nodeSet.setStatus(nodeSet.getStatus() == null ? new NodeSetStatus() : nodeSet.getStatus());
-    scaleDown(nodeSet, pods, view, pods.size());
-    LOG.info("NodeSet {}/{} is being deleted: {}", nodeSet.getMetadata().getNamespace(), nodeSet.getMetadata().getName(),
-        nodeSet.getStatus().lastScaleDecision);
-    return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(2));
   }
 
   // ---------------------------------------------------------------- steps

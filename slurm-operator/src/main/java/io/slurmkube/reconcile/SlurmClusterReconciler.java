@@ -95,7 +95,7 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
         new Step("accounting", this::accounting),
         new Step("controller", (m, log) -> {
           apply(m, ControllerBuilder.service(m));
-          apply(m, ControllerBuilder.statefulSet(m));
+          applyKeepingClaims(m, ControllerBuilder.statefulSet(m), "spec.controller.storageSize/storageClassName", log);
         }),
         new Step("restapi", this::restApi),
         new Step("storage", this::storage),
@@ -151,6 +151,23 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
 
   private void apply(ClusterModel model, HasMetadata desired) {
     report(model, desired, applier.apply(desired));
+  }
+
+  /**
+   * A StatefulSet's volume claim templates cannot change once it exists: applying a new size would
+   * be refused on every pass, and with it every other change (image, config hash). So the claims
+   * it has are kept, the rest is applied, and the cluster's status says what was not done and how.
+   */
+  private void applyKeepingClaims(ClusterModel model, StatefulSet desired, String field, StepLog log) {
+    StatefulSet existing = client.apps().statefulSets().inNamespace(model.namespace())
+        .withName(desired.getMetadata().getName()).get();
+    if (existing != null && !StatefulSets.sameClaims(existing, desired)) {
+      desired.getSpec().setVolumeClaimTemplates(existing.getSpec().getVolumeClaimTemplates());
+      log.problem(field + " changed, but the volume of StatefulSet " + desired.getMetadata().getName()
+          + " keeps its size and class (" + StatefulSets.describeClaims(existing) + "): a StatefulSet's volume claims are "
+          + "fixed once made; expand its PersistentVolumeClaim directly if the StorageClass allows it, and set the field back");
+    }
+    apply(model, desired);
   }
 
   private void report(ClusterModel model, HasMetadata object, Applier.Outcome outcome) {
@@ -231,10 +248,6 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
       events.normal(model.cluster(), "Updated", "PersistentVolumeClaim " + existing.getMetadata().getName()
           + (wantOwned ? " will be deleted with the cluster (retainPolicy Delete)" : " will be kept when the cluster is deleted (retainPolicy Retain)"));
     }
-    if (existing.getStatus() != null && "Pending".equals(existing.getStatus().getPhase())) {
-      log.problem("PersistentVolumeClaim " + existing.getMetadata().getName() + " for /home is not bound yet: "
-          + "check spec.home.storageClassName and that its StorageClass can provision " + existing.getSpec().getAccessModes());
-    }
   }
 
   /** The named StorageClass, or the cluster's default one; null when there is none. */
@@ -261,7 +274,7 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
   private void database(ClusterModel model, StepLog log) {
     if (model.runsDatabase()) {
       apply(model, DatabaseBuilder.service(model));
-      apply(model, DatabaseBuilder.statefulSet(model));
+      applyKeepingClaims(model, DatabaseBuilder.statefulSet(model), "spec.accounting.storageSize", log);
     } else {
       deleteIfOwned(model, client.apps().statefulSets().inNamespace(model.namespace()).withName(model.names().database()).get());
       deleteIfOwned(model, client.services().inNamespace(model.namespace()).withName(model.names().database()).get());

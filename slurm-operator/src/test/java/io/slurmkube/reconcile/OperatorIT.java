@@ -238,6 +238,35 @@ class OperatorIT {
 
   @Test
   @Order(7)
+  void aStorageSizeChangeIsReportedAndDoesNotBlockOtherChanges() {
+    Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("demo"), c -> {
+      c.getSpec().controller.storageSize = "5Gi";
+      c.getSpec().image = "slurmkube.local/slurmctld:24.11-patched";
+      return c;
+    });
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+      StatefulSet controller = client.apps().statefulSets().inNamespace(NS).withName("demo-controller").get();
+      assertThat(controller.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+          .as("the image change is applied").isEqualTo("slurmkube.local/slurmctld:24.11-patched");
+      assertThat(controller.getSpec().getVolumeClaimTemplates().get(0).getSpec().getResources().getRequests().get("storage").toString())
+          .isEqualTo("1Gi");
+      assertThat(current().getStatus().conditions).anySatisfy(c -> {
+        assertThat(c.getType()).isEqualTo("Degraded");
+        assertThat(c.getStatus()).isEqualTo("True");
+        assertThat(c.getMessage()).contains("spec.controller.storageSize").contains("keeps its size and class (state 1Gi");
+      });
+    });
+    Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("demo"), c -> {
+      c.getSpec().controller.storageSize = "1Gi";
+      c.getSpec().image = "slurmkube.local/slurmctld:24.11";
+      return c;
+    });
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(current().getStatus().conditions)
+        .noneSatisfy(c -> assertThat(c.getType() + c.getStatus() + c.getMessage()).contains("DegradedTrue").contains("storageSize")));
+  }
+
+  @Test
+  @Order(8)
   void turningAccountingOffRemovesItAndRestartsTheController() {
     String hashBefore = controllerHash();
     Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("demo"), c -> {
@@ -253,7 +282,7 @@ class OperatorIT {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void deletingTheClusterRemovesItsObjects() {
     client.resources(SlurmCluster.class).inNamespace(NS).withName("demo").delete();
     await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
@@ -267,7 +296,7 @@ class OperatorIT {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void theRetainedHomeOutlivesTheCluster() {
     var home = client.persistentVolumeClaims().inNamespace(NS).withName("demo-home").get();
     assertThat(home).as("retainPolicy Retain (the default) keeps the home claim").isNotNull();
@@ -278,7 +307,7 @@ class OperatorIT {
   }
 
   @Test
-  @Order(10)
+  @Order(11)
   void aHomeOnASharedFileSystemIsReadWriteManyAndGoesWithTheClusterWhenAskedTo() throws Exception {
     client.storage().v1().storageClasses().resource(new io.fabric8.kubernetes.api.model.storage.StorageClassBuilder()
         .withNewMetadata().withName("shared-nfs")
@@ -319,7 +348,7 @@ class OperatorIT {
   }
 
   @Test
-  @Order(11)
+  @Order(12)
   void aPodTheApiServerRefusesIsReportedOnTheNodeSetWithItsMessage() throws Exception {
     SlurmCluster cluster = example();
     cluster.getMetadata().setName("limits");
