@@ -73,6 +73,14 @@ class DayTwoIT {
     assertThat(record).as("job %d was not requeued", job).contains("Restarts=0");
   }
 
+  static void assertUpToDate(NodeSet nodeSet, String status, String reason) {
+    assertThat(nodeSet.getStatus().conditions).anySatisfy(c -> {
+      assertThat(c.getType()).isEqualTo("UpToDate");
+      assertThat(c.getStatus()).isEqualTo(status);
+      assertThat(c.getReason()).isEqualTo(reason);
+    });
+  }
+
   static String runningOn(long job) throws Exception {
     await("job " + job + " RUNNING").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
         .until(() -> slurm.queueState(job).equals("RUNNING"));
@@ -156,11 +164,7 @@ class DayTwoIT {
       return c;
     });
     await("the rollout starts").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
-        assertThat(slurm.nodeSet().getStatus().conditions).anySatisfy(c -> {
-          assertThat(c.getType()).isEqualTo("UpToDate");
-          assertThat(c.getStatus()).isEqualTo("False");
-          assertThat(c.getReason()).isEqualTo("RollingUpdate");
-        }));
+        assertUpToDate(slurm.nodeSet(), "False", "RollingUpdate"));
     await("the busy node is drained for the update, its job still running").atMost(Duration.ofMinutes(2))
         .pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
           assertThat(slurm.nodeState(busyNode)).contains("slurmkube: rolling update of NodeSet ops-cpu");
@@ -171,11 +175,7 @@ class DayTwoIT {
     assertCompletedUntouched(job);
     await("the rollout is done").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
       NodeSet nodeSet = slurm.nodeSet();
-      assertThat(nodeSet.getStatus().conditions).anySatisfy(c -> {
-        assertThat(c.getType()).isEqualTo("UpToDate");
-        assertThat(c.getStatus()).isEqualTo("True");
-        assertThat(c.getReason()).isEqualTo("RolloutComplete");
-      });
+      assertUpToDate(nodeSet, "True", "RolloutComplete");
       assertThat(nodeSet.getStatus().updatedReplicas).isEqualTo(nodeSet.getSpec().replicas);
       assertThat(slurm.nodePods()).hasSize(2).allSatisfy(p -> assertThat(p.getSpec().getContainers().get(0).getEnv())
           .anySatisfy(e -> assertThat(e.getName()).isEqualTo("ROLLOUT")));
