@@ -99,8 +99,8 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     status.selector = Labels.nodeSetSelector(nodeSet.getSpec().clusterName, nodeSet.getSpec().nodeSetName)
         .entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
 
-    SlurmCluster cluster = client.resources(SlurmCluster.class).inNamespace(nodeSet.getMetadata().getNamespace())
-        .withName(nodeSet.getSpec().clusterName).get();
+    // From the informer (every pass of every node set used to GET it): a cluster change wakes its node sets.
+    SlurmCluster cluster = context.getSecondaryResource(SlurmCluster.class).orElse(null);
     if (cluster == null) {
       status.conditions = Conditions.set(status.conditions, generation(nodeSet), Conditions.READY, false, "ClusterNotFound",
           "SlurmCluster " + nodeSet.getSpec().clusterName + " (spec.clusterName) does not exist in this namespace");
@@ -528,6 +528,15 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
         .withOnUpdateFilter((next, previous) -> !java.util.Objects.equals(next.getSpec().getUnschedulable(),
             previous.getSpec().getUnschedulable()))
         .build(), context);
-    return List.of(pods, kubeNodes);
+    var clusters = new InformerEventSource<>(InformerEventSourceConfiguration.from(SlurmCluster.class, NodeSet.class)
+        .withName("nodeset-clusters")
+        .withPrimaryToSecondaryMapper((NodeSet nodeSet) ->
+            Set.of(new ResourceID(nodeSet.getSpec().clusterName, nodeSet.getMetadata().getNamespace())))
+        .withSecondaryToPrimaryMapper(cluster -> context.getPrimaryCache()
+            .list(cluster.getMetadata().getNamespace(),
+                n -> n.getSpec() != null && cluster.getMetadata().getName().equals(n.getSpec().clusterName))
+            .map(ResourceID::fromResource).collect(Collectors.toSet()))
+        .build(), context);
+    return List.of(pods, kubeNodes, clusters);
   }
 }
