@@ -38,7 +38,25 @@ public final class NodePodBuilder {
     return ordinal.chars().allMatch(Character::isDigit) && (ordinal.equals("0") || ordinal.charAt(0) != '0');
   }
 
+  /** The pod, stamped with the node set's current revision. */
   public static Pod build(ClusterModel model, NodeSet nodeSet, int ordinal) {
+    Pod pod = assemble(model, nodeSet, ordinal);
+    pod.getMetadata().setAnnotations(new java.util.LinkedHashMap<>(pod.getMetadata().getAnnotations()));
+    pod.getMetadata().getAnnotations().put(PodTemplates.SPEC_HASH, revision(model, nodeSet));
+    return pod;
+  }
+
+  /**
+   * A hash of what the node set's pods are built from now (template, image, volumes, shape): the
+   * pod of ordinal 0 stands for all of them, since pods differ only in their name. Computed once a
+   * pass and compared with each pod's stamp, rather than rebuilding every pod.
+   */
+  public static String revision(ClusterModel model, NodeSet nodeSet) {
+    Pod canonical = assemble(model, nodeSet, 0);
+    return PodTemplates.specHash(canonical.getMetadata(), canonical.getSpec());
+  }
+
+  private static Pod assemble(ClusterModel model, NodeSet nodeSet, int ordinal) {
     var spec = nodeSet.getSpec();
     String name = podName(nodeSet, ordinal);
     var labels = Labels.nodeSetSelector(model.name(), spec.nodeSetName);
@@ -92,8 +110,6 @@ public final class NodePodBuilder {
     var slurmd = pod.getSpec().getContainers().get(0);
     SharedStorage.mount(model, pod.getSpec(), slurmd);
     PodTemplates.apply(spec.template, pod.getMetadata(), pod.getSpec(), slurmd);
-    pod.getMetadata().setAnnotations(new java.util.LinkedHashMap<>(pod.getMetadata().getAnnotations()));
-    pod.getMetadata().getAnnotations().put(PodTemplates.SPEC_HASH, PodTemplates.specHash(pod.getMetadata(), pod.getSpec()));
     return pod;
   }
 
@@ -119,7 +135,7 @@ public final class NodePodBuilder {
 
   /** What would stop this node set's pods from being created, each naming the field and the fix. */
   public static java.util.List<String> problems(ClusterModel model, NodeSet nodeSet) {
-    Pod pod = build(model, nodeSet, 0);
+    Pod pod = assemble(model, nodeSet, 0);
     return PodTemplates.problems(nodeSet.getSpec().template, pod.getSpec(),
         "spec.nodeSets[" + nodeSet.getSpec().nodeSetName + "].template.spec");
   }
@@ -129,10 +145,15 @@ public final class NodePodBuilder {
    * volumes, shape); false for a pod made before a change, which keeps running until replaced.
    */
   public static boolean isCurrent(ClusterModel model, NodeSet nodeSet, Pod pod) {
-    var annotations = pod.getMetadata().getAnnotations();
-    String wanted = build(model, nodeSet, ordinal(pod)).getMetadata().getAnnotations().get(PodTemplates.SPEC_HASH);
-    return annotations != null && wanted.equals(annotations.get(PodTemplates.SPEC_HASH));
+    return isCurrent(pod, revision(model, nodeSet));
   }
+
+  /** True when the pod carries {@code revision} (see {@link #revision}). */
+  public static boolean isCurrent(Pod pod, String revision) {
+    var annotations = pod.getMetadata().getAnnotations();
+    return annotations != null && revision.equals(annotations.get(PodTemplates.SPEC_HASH));
+  }
+
 
   /** The ordinal a pod was created with, or -1 for a pod this operator did not name. */
   public static int ordinal(Pod pod) {

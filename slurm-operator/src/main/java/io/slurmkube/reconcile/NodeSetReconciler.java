@@ -110,8 +110,9 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
         .sorted(Comparator.comparingInt(NodePodBuilder::ordinal)).toList();
     SlurmView view = lookAtSlurm(cluster, nodeSet);
     var model = new ClusterModel(cluster);
-    // Built once a pass: what each pod would be now, against what it was built from.
-    Set<String> outdated = pods.stream().filter(p -> !NodePodBuilder.isCurrent(model, nodeSet, p))
+    // One revision a pass, compared with what each pod was stamped with when it was made.
+    String revision = NodePodBuilder.revision(model, nodeSet);
+    Set<String> outdated = pods.stream().filter(p -> !NodePodBuilder.isCurrent(p, revision))
         .map(p -> p.getMetadata().getName()).collect(Collectors.toSet());
     List<PodReplacement.Retiring> retiring = retiring(nodeSet, pods, outdated);
     Set<String> retiringNames = retiring.stream().map(r -> r.pod().getMetadata().getName()).collect(Collectors.toSet());
