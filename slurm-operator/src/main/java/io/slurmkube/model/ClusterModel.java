@@ -56,15 +56,16 @@ public final class ClusterModel {
   public boolean runsRestApi() { return spec().restApi == null || spec().restApi.enabled; }
 
   /**
-   * Hash of what slurmctld can only take in by restarting. Partitions and node sets are left out:
-   * for those {@code scontrol reconfigure} suffices, and slurmd, sackd and the tools are configless,
-   * so they never need a restart for a configuration change.
+   * Hash of what slurmctld can only take in by restarting. Left out: partitions, node sets and
+   * gres.conf, which its entrypoint installs and follows with {@code scontrol reconfigure}, and
+   * the FUTURE placeholders, which it applies with {@code scontrol create}/{@code delete}. slurmd,
+   * sackd and the tools are configless, so they never need a restart for a configuration change.
    */
   public String controllerConfigHash() {
     String restartRelevant = configFiles.getOrDefault(SlurmConfig.SLURM_CONF, "").lines()
         .filter(line -> !line.startsWith("PartitionName=") && !line.startsWith("Nodeset="))
         .collect(java.util.stream.Collectors.joining("\n"));
-    return hash(restartRelevant, configFiles.get(SlurmConfig.CGROUP_CONF), configFiles.get(SlurmConfig.GRES_CONF));
+    return hash(restartRelevant, configFiles.get(SlurmConfig.CGROUP_CONF));
   }
 
   /** Hash of everything in slurm.conf: when only this changes, slurmctld is told to reconfigure. */

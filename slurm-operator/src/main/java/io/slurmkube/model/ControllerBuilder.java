@@ -14,6 +14,11 @@ import java.util.Map;
  */
 public final class ControllerBuilder {
   static final String STATE_VOLUME = "state";
+  /**
+   * Touched by the entrypoint once the FUTURE placeholders are applied: before that, a job for a
+   * node set with no running node would be refused ("Requested node configuration is not available").
+   */
+  static final String PLACEHOLDERS_APPLIED = "/run/slurmctld/placeholders-applied";
 
   private ControllerBuilder() {}
 
@@ -55,9 +60,10 @@ public final class ControllerBuilder {
                 .withImagePullPolicy(spec.imagePullPolicy)
                 .withArgs("slurmctld")
                 .addNewPort().withName("slurmctld").withContainerPort(SlurmConfig.SLURMCTLD_PORT).endPort()
-                // Ready when slurmctld answers; a bare TCP probe would be logged by it as a failed message.
+                // Ready when slurmctld answers and has its placeholders; a bare TCP probe would be
+                // logged by it as a failed message.
                 .withNewReadinessProbe()
-                  .withNewExec().withCommand("scontrol", "ping").endExec()
+                  .withNewExec().withCommand("/bin/sh", "-c", "test -e " + PLACEHOLDERS_APPLIED + " && scontrol ping").endExec()
                   .withPeriodSeconds(3)
                   .withTimeoutSeconds(5)
                 .endReadinessProbe()

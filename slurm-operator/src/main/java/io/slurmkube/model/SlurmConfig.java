@@ -17,13 +17,22 @@ import java.util.Map;
  * <p>Configless: only slurmctld reads these files; slurmd, sackd and the client tools fetch them
  * from slurmctld. Node sets become dynamic nodes: each pod registers itself with {@code slurmd -Z}
  * and the feature named after its node set, and a {@code Nodeset=} line per node set puts those
- * nodes into partitions without listing them.
+ * nodes into partitions without listing them. The node sets' FUTURE placeholders are not in
+ * slurm.conf but in {@value #FUTURE_NODES}, which slurmctld's entrypoint applies with
+ * {@code scontrol create}/{@code delete}, so bounds and shapes change without a restart.
  */
 public final class SlurmConfig {
 
   public static final String SLURM_CONF = "slurm.conf";
   public static final String CGROUP_CONF = "cgroup.conf";
   public static final String GRES_CONF = "gres.conf";
+  /**
+   * The FUTURE placeholder records, one {@code scontrol create} argument line per node set. Slurm
+   * never reads this file: slurmctld's entrypoint creates and deletes the records it lists.
+   */
+  public static final String FUTURE_NODES = "future-nodes.conf";
+  /** MaxNodeCount never goes below this, so ordinary changes of node-set bounds keep slurmctld running. */
+  static final int MIN_MAX_NODE_COUNT = 1024;
   /** Where the daemons keep Slurm's files inside the images. */
   public static final String CONF_DIR = "/etc/slurm";
   public static final String JWT_KEY_FILE = CONF_DIR + "/jwt_hs256.key";
@@ -47,6 +56,7 @@ public final class SlurmConfig {
     files.put(SLURM_CONF, slurmConf(clusterName, spec, hosts));
     files.put(CGROUP_CONF, cgroupConf());
     files.put(GRES_CONF, gresConf(clusterName, spec));
+    files.put(FUTURE_NODES, futureNodes(clusterName, spec));
     if (usesSlurmdbd(spec)) {
       files.put(SLURMDBD_CONF, slurmdbdConf(spec, hosts));
     }
@@ -138,15 +148,6 @@ public final class SlurmConfig {
       line(conf, "AccountingStorageType=accounting_storage/none");
     }
     for (NodeSetSpec nodeSet : spec.nodeSets) {
-      int placeholders = placeholderCount(nodeSet);
-      if (placeholders > 0) {
-        // Slurm rejects at submission a job that no node of the partition could ever run, and
-        // dynamic nodes only exist while their pods run: a node set scaled to zero would refuse
-        // every job. FUTURE nodes of the node set's shape make such jobs wait (Reason
-        // ReqNodeNotAvail) until real nodes join; they never run anything themselves.
-        line(conf, "NodeName=" + placeholderPrefix(clusterName, nodeSet.name) + "[0-" + (placeholders - 1) + "]"
-            + " State=FUTURE " + nodeShape(nodeSet));
-      }
       line(conf, "Nodeset=" + nodeSet.name + " Feature=" + nodeSet.name);
     }
     List<PartitionSpec> partitions = spec.partitions;
@@ -166,6 +167,27 @@ public final class SlurmConfig {
       p.append(" MaxTime=").append(partition.maxTime == null ? "UNLIMITED" : partition.maxTime);
       p.append(" State=UP");
       line(conf, p.toString());
+    }
+    return conf.toString();
+  }
+
+  /**
+   * Slurm rejects at submission a job that no node of the partition could ever run, and dynamic
+   * nodes only exist while their pods run: a node set scaled to zero would refuse every job.
+   * FUTURE nodes of the node set's shape make such jobs wait (Reason ReqNodeNotAvail) until real
+   * nodes join; they never run anything themselves. Each line is what {@code scontrol create}
+   * takes; as static slurm.conf lines, any change of them would need a slurmctld restart.
+   */
+  static String futureNodes(String clusterName, SlurmClusterSpec spec) {
+    var conf = new StringBuilder();
+    line(conf, "# Written by the Slurmkube operator. Not read by Slurm: slurmctld's entrypoint creates these");
+    line(conf, "# FUTURE records with scontrol create (and deletes those of lines that go away).");
+    for (NodeSetSpec nodeSet : spec.nodeSets) {
+      int placeholders = placeholderCount(nodeSet);
+      if (placeholders > 0) {
+        line(conf, "NodeName=" + placeholderPrefix(clusterName, nodeSet.name) + "[0-" + (placeholders - 1) + "]"
+            + " State=FUTURE " + nodeShape(nodeSet));
+      }
     }
     return conf.toString();
   }
@@ -249,15 +271,22 @@ public final class SlurmConfig {
 
   /**
    * Upper bound on node records: every node set at its maximum, its FUTURE placeholders, and room
-   * for pods being replaced.
+   * for pods being replaced. slurmctld reads it only at start, so it moves in steps (at least
+   * {@value #MIN_MAX_NODE_COUNT}, then powers of two): changing bounds restarts slurmctld only
+   * when the need crosses a step.
    */
   static int maxNodeCount(SlurmClusterSpec spec) {
-    int total = 0;
+    long total = 0;
     for (NodeSetSpec nodeSet : spec.nodeSets) {
       int most = nodeSet.maxReplicas != null ? nodeSet.maxReplicas : Math.max(nodeSet.initialReplicas(), 1);
       total += most;
     }
-    return Math.max(16, total * 3);
+    long need = total * 3;
+    long step = MIN_MAX_NODE_COUNT;
+    while (step < need) {
+      step *= 2;
+    }
+    return (int) Math.min(step, Integer.MAX_VALUE);
   }
 
   /** Slurm lower-cases cluster names and limits them; keep them to letters, digits and '_'. */

@@ -29,6 +29,10 @@ class BuildersTest {
     assertThat(pod.getSpec().getContainers().get(0).getVolumeMounts())
         .extracting(m -> m.getMountPath()).contains("/var/spool/slurmctld", ClusterModel.CONFIG_MOUNT, ClusterModel.SECRETS_MOUNT);
     assertThat(ControllerBuilder.service(model).getSpec().getClusterIP()).isEqualTo("None");
+    // Not ready until the entrypoint applied the FUTURE placeholders: before that, jobs for a
+    // node set with no node would be refused.
+    assertThat(String.join(" ", pod.getSpec().getContainers().get(0).getReadinessProbe().getExec().getCommand()))
+        .isEqualTo("/bin/sh -c test -e /run/slurmctld/placeholders-applied && scontrol ping");
   }
 
   @Test

@@ -24,6 +24,34 @@ class ClusterModelTest {
   }
 
   @Test
+  void nodeSetBoundsShapesAndNewNodeSetsDoNotRestartTheController() {
+    var cluster = Fixtures.cluster();
+    String before = new ClusterModel(cluster).controllerConfigHash();
+    String placeholdersBefore = new ClusterModel(cluster).configFiles().get(SlurmConfig.FUTURE_NODES);
+    assertThat(placeholdersBefore).contains("NodeName=demo-cpu-future-[0-2] State=FUTURE");
+
+    var cpu = cluster.getSpec().nodeSets.get(0);
+    cpu.maxReplicas = 8;
+    cpu.cpus = 4;
+    cpu.memoryMiB = 4096;
+    cpu.features.add("avx512");
+    var gpu = new NodeSetSpec();
+    gpu.name = "gpu";
+    gpu.maxReplicas = 2;
+    gpu.gpus = 2;
+    cluster.getSpec().nodeSets.add(gpu);
+    var after = new ClusterModel(cluster);
+    assertThat(after.configFiles().get(SlurmConfig.FUTURE_NODES))
+        .contains("NodeName=demo-cpu-future-[0-7] State=FUTURE Features=cpu,avx512 CPUs=4 RealMemory=4096\n")
+        .contains("NodeName=demo-gpu-future-[0-1] State=FUTURE Features=gpu CPUs=1 RealMemory=1024 Gres=gpu:2\n");
+    assertThat(after.controllerConfigHash()).isEqualTo(before);
+
+    // MaxNodeCount is read only at start: crossing its step does restart slurmctld.
+    cpu.maxReplicas = 400;
+    assertThat(new ClusterModel(cluster).controllerConfigHash()).isNotEqualTo(before);
+  }
+
+  @Test
   void userNamedSecretsAreUsedInsteadOfGeneratedOnes() {
     var cluster = Fixtures.cluster();
     assertThat(new ClusterModel(cluster).authKeySecretName()).isEqualTo("demo-auth-key");

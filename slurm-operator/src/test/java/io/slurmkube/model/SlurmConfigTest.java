@@ -56,7 +56,7 @@ class SlurmConfigTest {
   @Test
   void rendersEveryFileTheDaemonsRead() {
     Map<String, String> files = SlurmConfig.render("demo", spec(), HOSTS);
-    assertThat(files).containsOnlyKeys("slurm.conf", "cgroup.conf", "gres.conf", "slurmdbd.conf");
+    assertThat(files).containsOnlyKeys("slurm.conf", "cgroup.conf", "gres.conf", "future-nodes.conf", "slurmdbd.conf");
     assertThat(SlurmConfig.render("demo", spec(), HOSTS)).isEqualTo(files);
   }
 
@@ -80,14 +80,16 @@ class SlurmConfigTest {
   }
 
   @Test
-  void nodeSetsGetFuturePlaceholdersOfTheirShapeAndANodeset() {
-    List<String> conf = lines(SlurmConfig.render("demo", spec(), HOSTS).get("slurm.conf"));
-    assertThat(conf).contains(
+  void nodeSetsGetFuturePlaceholdersOfTheirShapeOutsideSlurmConfAndANodeset() {
+    Map<String, String> files = SlurmConfig.render("demo", spec(), HOSTS);
+    // What the entrypoint hands to `scontrol create`, one line per node set.
+    assertThat(lines(files.get("future-nodes.conf")).stream().filter(line -> !line.startsWith("#"))).containsExactly(
         "NodeName=demo-cpu-future-[0-9] State=FUTURE Features=cpu,avx512 CPUs=4 RealMemory=8192",
-        "Nodeset=cpu Feature=cpu",
         // Without maxReplicas the node set holds its replicas.
-        "NodeName=demo-gpu-future-[0-0] State=FUTURE Features=gpu CPUs=8 RealMemory=16384 Gres=gpu:2",
-        "Nodeset=gpu Feature=gpu");
+        "NodeName=demo-gpu-future-[0-0] State=FUTURE Features=gpu CPUs=8 RealMemory=16384 Gres=gpu:2");
+    // As static slurm.conf lines they could only change with a restart of slurmctld.
+    assertThat(lines(files.get("slurm.conf"))).noneMatch(line -> line.startsWith("NodeName="))
+        .contains("Nodeset=cpu Feature=cpu", "Nodeset=gpu Feature=gpu");
   }
 
   @Test
@@ -95,7 +97,8 @@ class SlurmConfigTest {
     var spec = spec();
     spec.nodeSets.get(0).maxReplicas = null;
     spec.nodeSets.get(0).replicas = 0;
-    assertThat(SlurmConfig.render("demo", spec, HOSTS).get("slurm.conf")).doesNotContain("demo-cpu-future");
+    assertThat(SlurmConfig.render("demo", spec, HOSTS).get("future-nodes.conf")).doesNotContain("demo-cpu-future")
+        .contains("demo-gpu-future-[0-0]");
   }
 
   @Test
@@ -107,9 +110,17 @@ class SlurmConfigTest {
   }
 
   @Test
-  void maxNodeCountLeavesRoomForPlaceholdersDynamicNodesAndReplacements() {
-    // 10 cpu + 1 gpu at most; placeholders and dynamic records for each, and as many replacements.
-    assertThat(SlurmConfig.render("demo", spec(), HOSTS).get("slurm.conf")).contains("MaxNodeCount=33\n");
+  void maxNodeCountMovesInStepsThatLeaveRoomForPlaceholdersDynamicNodesAndReplacements() {
+    // 10 cpu + 1 gpu at most, three records each (placeholder, node, replacement): 33, under the floor.
+    assertThat(SlurmConfig.render("demo", spec(), HOSTS).get("slurm.conf")).contains("MaxNodeCount=1024\n");
+    var spec = spec();
+    spec.nodeSets.get(0).maxReplicas = 341; // (341 + 1) x 3 = 1026: the next power of two
+    assertThat(SlurmConfig.maxNodeCount(spec)).isEqualTo(2048);
+    spec.nodeSets.get(0).maxReplicas = 340; // 1023
+    assertThat(SlurmConfig.maxNodeCount(spec)).isEqualTo(1024);
+    spec.nodeSets.get(0).maxReplicas = 2000;
+    spec.nodeSets.get(1).maxReplicas = 2000;
+    assertThat(SlurmConfig.maxNodeCount(spec)).isEqualTo(16384);
   }
 
   @Test

@@ -189,7 +189,8 @@ class OperatorIT {
 
   @Test
   @Order(5)
-  void anAddedNodeSetAndPartitionAppear() {
+  void anAddedNodeSetAndPartitionAppearWithoutRestartingSlurmctld() {
+    String hashBefore = controllerHash();
     Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("demo"), c -> {
       var gpu = new NodeSetSpec();
       gpu.name = "gpu";
@@ -205,7 +206,10 @@ class OperatorIT {
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
       assertOwnedByCluster(client.resources(NodeSet.class).inNamespace(NS).withName("demo-gpu").get());
       assertThat(slurmConf()).contains("Nodeset=gpu Feature=gpu").contains("PartitionName=gpu Nodes=gpu");
+      // Its placeholders go through the entrypoint's scontrol create, not slurm.conf.
+      assertThat(configFile("future-nodes.conf")).contains("NodeName=demo-gpu-future-[0-1] State=FUTURE Features=gpu");
     });
+    assertThat(controllerHash()).isEqualTo(hashBefore);
   }
 
   @Test
@@ -379,7 +383,11 @@ class OperatorIT {
   }
 
   private static String slurmConf() {
-    return client.configMaps().inNamespace(NS).withName("demo-config").get().getData().get("slurm.conf");
+    return configFile("slurm.conf");
+  }
+
+  private static String configFile(String name) {
+    return client.configMaps().inNamespace(NS).withName("demo-config").get().getData().get(name);
   }
 
   private static String controllerHash() {

@@ -55,7 +55,7 @@ class SlurmClusterIT {
   @Order(2)
   void dynamicNodesRegisterWithTheirNodeSetFeatureAndGpus() {
     List<SlurmNode> nodes = slurm.nodes();
-    // The FUTURE placeholders of slurm.conf are not nodes anyone should act on.
+    // The FUTURE placeholders the entrypoint created are not nodes anyone should act on.
     assertThat(nodes).extracting(SlurmNode::name).containsExactlyInAnyOrder(CPU_NODE, GPU_NODE);
     SlurmNode cpu = node(CPU_NODE);
     assertThat(cpu.isDynamic()).isTrue();
@@ -218,6 +218,71 @@ class SlurmClusterIT {
     assertThatThrownBy(stranger::nodes).isInstanceOf(SlurmAuthException.class);
     assertThatThrownBy(() -> stranger.drainNode(GPU_NODE, "should not happen")).isInstanceOf(SlurmAuthException.class);
     assertThat(node(GPU_NODE).isDrainFlagged()).isFalse();
+  }
+
+  @Test
+  @Order(11)
+  void nodeSetBoundsChangeWithoutRestartingSlurmctld() throws Exception {
+    // The cpu node set has no node left (Order 8 deleted it): its FUTURE placeholders alone decide.
+    assertThat(placeholders("cpu")).isEqualTo("demo-cpu-future-[0-3]");
+    var docker = cluster.controller.getDockerClient();
+    var before = docker.inspectContainerCmd(cluster.controller.getContainerId()).exec();
+    String[] sixCpuNodes = {"sbatch", "--parsable", "-N", "6", "-C", "cpu", "--wrap", "sleep 1"};
+    assertThat(refusal(sixCpuNodes)).contains("Requested node configuration is not available");
+
+    var spec = SlurmTestCluster.spec();
+    String slurmConf = java.nio.file.Files.readString(configFile("slurm.conf"));
+    try {
+      spec.nodeSets.get(0).maxReplicas = 6;
+      cluster.rewriteConfig(spec);
+      // Only the placeholder file moved: nothing for a restart or a reconfigure.
+      assertThat(java.nio.file.Files.readString(configFile("slurm.conf"))).isEqualTo(slurmConf);
+      awaitTrue("six cpu placeholders", Duration.ofSeconds(30), () -> placeholders("cpu").equals("demo-cpu-future-[0-5]"));
+      String id = exec(cluster.controller, sixCpuNodes).strip();
+      exec(cluster.controller, "scancel", id);
+      assertThat(cluster.controller.getLogs()).contains("created demo-cpu-future-[4-5]; deleted none");
+      // Placeholders are no nodes of anyone's: the client leaves them out.
+      assertThat(slurm.nodes()).extracting(SlurmNode::name).containsExactly(GPU_NODE);
+
+      spec.nodeSets.get(0).maxReplicas = 2;
+      cluster.rewriteConfig(spec);
+      awaitTrue("two cpu placeholders", Duration.ofSeconds(30), () -> placeholders("cpu").equals("demo-cpu-future-[0-1]"));
+      assertThat(refusal("sbatch", "-N", "3", "-C", "cpu", "--wrap", "sleep 1"))
+          .contains("Requested node configuration is not available");
+      assertThat(cluster.controller.getLogs()).contains("created none; deleted demo-cpu-future-[2-5]");
+    } finally {
+      cluster.rewriteConfig(SlurmTestCluster.spec());
+      awaitTrue("four cpu placeholders again", Duration.ofSeconds(30), () -> placeholders("cpu").equals("demo-cpu-future-[0-3]"));
+    }
+    // The same slurmctld all along: not restarted, not even re-executed by a reconfigure.
+    var after = docker.inspectContainerCmd(cluster.controller.getContainerId()).exec();
+    assertThat(after.getState().getStartedAt()).isEqualTo(before.getState().getStartedAt());
+    assertThat(after.getRestartCount()).isEqualTo(before.getRestartCount());
+    assertThat(cluster.controller.getLogs().lines().filter(l -> l.matches(".*slurmctld version .* started.*")).count())
+        .isEqualTo(1);
+  }
+
+  /** A node set's FUTURE records, as one host list. */
+  private static String placeholders(String nodeSet) {
+    String names = exec(cluster.controller, "scontrol", "-o", "show", "nodes", "--future").lines()
+        .map(line -> line.replaceFirst("^NodeName=(\\S+).*", "$1"))
+        .filter(name -> name.startsWith(SlurmTestCluster.CLUSTER + "-" + nodeSet + "-future-"))
+        .collect(java.util.stream.Collectors.joining(","));
+    return names.isEmpty() ? "" : exec(cluster.controller, "scontrol", "show", "hostlist", names).strip();
+  }
+
+  /** What sbatch says when it refuses the job; fails the test if it accepted it. */
+  private static String refusal(String... sbatch) throws Exception {
+    var result = cluster.controller.execInContainer(sbatch);
+    if (result.getExitCode() == 0) {
+      exec(cluster.controller, "scancel", result.getStdout().strip());
+      throw new AssertionError(String.join(" ", sbatch) + " was accepted: " + result.getStdout());
+    }
+    return result.getStderr();
+  }
+
+  private static java.nio.file.Path configFile(String name) {
+    return cluster.configDir().resolve(name);
   }
 
   private static SlurmNode node(String name) {

@@ -41,6 +41,7 @@ final class SlurmTestCluster implements AutoCloseable {
   private static final String DB_PASSWORD = "test-db-password";
 
   private final Path work;
+  private final String extraSlurmConf;
   private final byte[] jwtKey;
   private final boolean startedDocker;
   private final Network network;
@@ -83,6 +84,7 @@ final class SlurmTestCluster implements AutoCloseable {
    * @param extraSlurmConf lines appended to the rendered slurm.conf (the benchmark raises MaxJobCount)
    */
   SlurmTestCluster(String extraSlurmConf) throws Exception {
+    this.extraSlurmConf = extraSlurmConf;
     startedDocker = ensureDocker();
     String root = projectRoot().toString();
     loadImage(root + "/slurmctld-image", CONTROL_IMAGE);
@@ -120,8 +122,9 @@ final class SlurmTestCluster implements AutoCloseable {
       start(database);
       start(control("slurmdbd", "slurmdbd")
           .waitingFor(Wait.forLogMessage(".*slurmdbd version .* started.*", 1).withStartupTimeout(Duration.ofMinutes(2))));
+      // Ready, as the pod's probe says, once the entrypoint has created the FUTURE placeholders.
       controller = control("slurmctld", "slurmctld")
-          .waitingFor(Wait.forLogMessage(".*Running as primary controller.*", 1).withStartupTimeout(Duration.ofMinutes(1)));
+          .waitingFor(Wait.forLogMessage(".*placeholders applied: .*", 1).withStartupTimeout(Duration.ofMinutes(1)));
       start(controller);
       restApi = control("slurmrestd", "slurmrestd").withExtraHost("test-runner", gateway);
       start(restApi);
@@ -149,6 +152,23 @@ final class SlurmTestCluster implements AutoCloseable {
       cleanUp();
       throw e;
     }
+  }
+
+  /**
+   * Writes the files {@code SlurmConfig.render} makes of {@code spec} into the mounted
+   * configuration directory, as the kubelet refreshes a ConfigMap's volume.
+   */
+  void rewriteConfig(SlurmClusterSpec spec) throws IOException {
+    var hosts = new SlurmHosts("slurmctld", "slurmctld", "slurmdbd", "db");
+    for (Map.Entry<String, String> file : SlurmConfig.render(CLUSTER, spec, hosts).entrySet()) {
+      String text = file.getKey().equals(SlurmConfig.SLURM_CONF) ? file.getValue() + extraSlurmConf : file.getValue();
+      Files.writeString(work.resolve("config").resolve(file.getKey()), text);
+    }
+  }
+
+  /** The directory mounted as the ConfigMap. */
+  Path configDir() {
+    return work.resolve("config");
   }
 
   private GenericContainer<?> control(String name, String role) {
