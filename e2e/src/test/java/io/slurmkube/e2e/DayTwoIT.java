@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.policy.v1.EvictionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.slurmkube.api.NodeSet;
 import io.slurmkube.api.SlurmCluster;
 import io.slurmkube.testing.Conflicts;
@@ -50,19 +48,12 @@ class DayTwoIT {
   @AfterAll
   static void cleanUp() throws Exception {
     if (client != null) {
-      uncordonAll();
+      LocalCluster.uncordonAll(client);
       client.namespaces().withName(NAMESPACE).delete();
       client.close();
     }
   }
 
-  static void uncordonAll() {
-    client.nodes().list().getItems().stream().filter(n -> Boolean.TRUE.equals(n.getSpec().getUnschedulable()))
-        .forEach(n -> client.nodes().withName(n.getMetadata().getName()).edit(x -> {
-          x.getSpec().setUnschedulable(null);
-          return x;
-        }));
-  }
 
   /** Waits until the job has ended and checks that it COMPLETED, was never requeued and ran once. */
   static void assertCompletedUntouched(long job) throws Exception {
@@ -121,7 +112,7 @@ class DayTwoIT {
     assertThat(client.policy().v1().podDisruptionBudget().inNamespace(NAMESPACE).withName("ops-cpu-jobs").get()).isNotNull();
 
     // Right as the job starts (no waiting for any label to follow Slurm), an eviction is refused.
-    KubernetesClientException refused = evict(busyNode);
+    KubernetesClientException refused = slurm.evict(busyNode);
     assertThat(refused).as("eviction of busy pod %s", busyNode).isNotNull();
     assertThat(refused.getCode()).isEqualTo(429);
     assertThat(refused.getMessage()).contains("disruption budget");
@@ -130,13 +121,13 @@ class DayTwoIT {
     // An idle pod that Slurm may still give a job to is protected too ...
     Pod idle = slurm.nodePods().stream().filter(p -> !p.getMetadata().getName().equals(busyNode)).findFirst().orElseThrow();
     String idleName = idle.getMetadata().getName();
-    assertThat(evict(idleName)).as("eviction of idle, undrained pod %s", idleName).isNotNull();
+    assertThat(slurm.evict(idleName)).as("eviction of idle, undrained pod %s", idleName).isNotNull();
     // ... until it is drained in Slurm (here by an administrator): then Slurm starts nothing there and it may go.
     slurm.login("scontrol", "update", "nodename=" + idleName, "state=drain", "reason=maintenance");
     try {
       await("the drained idle pod is marked evictable").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofSeconds(1))
           .until(() -> "true".equals(client.resource(idle).get().getMetadata().getLabels().get("slurmkube.io/evictable")));
-      assertThat(evict(idleName)).as("eviction of drained idle pod %s", idleName).isNull();
+      assertThat(slurm.evict(idleName)).as("eviction of drained idle pod %s", idleName).isNull();
       // The node set replaces it (with the lowest free ordinal, which may be another name).
       await("the evicted pod is replaced").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).until(() ->
           slurm.nodePods().size() == 2
@@ -203,23 +194,39 @@ class DayTwoIT {
           .as("the pod that ran the job has left the drained node")
           .satisfiesAnyOf(p -> assertThat(p).isNull(), p -> assertThat(p.getSpec().getNodeName()).isNull());
     } finally {
-      uncordonAll();
+      LocalCluster.uncordonAll(client);
     }
     await("the node set is back at two ready pods").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2))
         .untilAsserted(() -> assertThat(slurm.nodeSet().getStatus().readyReplicas).isEqualTo(2));
   }
 
-  /** Posts an Eviction as kubectl drain does; null when accepted, the refusal otherwise (no client retries). */
-  static KubernetesClientException evict(String pod) {
-    var noRetry = client.newClient(new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
-        .withRequestRetryBackoffLimit(0).build()).adapt(KubernetesClient.class);
-    var body = new EvictionBuilder().withNewMetadata().withName(pod).withNamespace(NAMESPACE).endMetadata().build();
-    try {
-      noRetry.raw(client.getMasterUrl().toString().replaceAll("/$", "") + "/api/v1/namespaces/" + NAMESPACE
-          + "/pods/" + pod + "/eviction", "POST", body);
-      return null;
-    } catch (KubernetesClientException e) {
-      return e;
-    }
+  @Test
+  @Order(6)
+  void aMaxReplicasChangeReachesSlurmWithoutRestartingSlurmctld() throws Exception {
+    Pod controller = client.pods().inNamespace(NAMESPACE).withName("ops-controller-0").get();
+    // Six nodes are more than node set cpu may ever have (maxReplicas 4): Slurm refuses the job.
+    var refused = slurm.exec(slurm.loginPod(), "sbatch", "-p", "cpu", "-N", "6", "-H", "--wrap", "true");
+    assertThat(refused.code()).isNotZero();
+    assertThat(refused.err()).contains("Requested node configuration is not available");
+
+    Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NAMESPACE).withName("ops"), c -> {
+      c.getSpec().nodeSets.get(0).maxReplicas = 6;
+      return c;
+    });
+    // The kubelet refreshes the mounted configuration within about a minute; then Slurm takes the job.
+    long[] held = {0};
+    await("a 6-node job is accepted").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(3)).until(() -> {
+      var accepted = slurm.exec(slurm.loginPod(), "sbatch", "--parsable", "-p", "cpu", "-N", "6", "-H", "--wrap", "true");
+      if (accepted.code() == 0) {
+        held[0] = Long.parseLong(accepted.out().strip());
+      }
+      return accepted.code() == 0;
+    });
+    slurm.login("scancel", Long.toString(held[0]));
+
+    Pod after = client.pods().inNamespace(NAMESPACE).withName("ops-controller-0").get();
+    assertThat(after.getMetadata().getUid()).as("the slurmctld pod is the same pod").isEqualTo(controller.getMetadata().getUid());
+    assertThat(after.getStatus().getContainerStatuses().get(0).getRestartCount()).as("slurmctld was not restarted")
+        .isEqualTo(controller.getStatus().getContainerStatuses().get(0).getRestartCount());
   }
 }

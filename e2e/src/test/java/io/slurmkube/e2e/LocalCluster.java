@@ -42,6 +42,15 @@ public final class LocalCluster {
     run(List.of(images, "load", archive));
   }
 
+  /** Makes every Kubernetes node schedulable again, as `kubectl uncordon` does. */
+  public static void uncordonAll(KubernetesClient client) {
+    client.nodes().list().getItems().stream().filter(n -> Boolean.TRUE.equals(n.getSpec().getUnschedulable()))
+        .forEach(n -> client.nodes().withName(n.getMetadata().getName()).edit(x -> {
+          x.getSpec().setUnschedulable(null);
+          return x;
+        }));
+  }
+
   static String run(List<String> command) throws IOException, InterruptedException {
     Process process = new ProcessBuilder(new ArrayList<>(command))
         .redirectError(ProcessBuilder.Redirect.INHERIT)

@@ -2,7 +2,10 @@ package io.slurmkube.e2e;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.policy.v1.EvictionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.RequestConfigBuilder;
 import io.fabric8.kubernetes.client.dsl.ExecWatch;
 import io.slurmkube.api.NodeSet;
 import io.slurmkube.api.SlurmCluster;
@@ -138,6 +141,20 @@ final class SlurmOnKubernetes {
   List<String> slurmNodes() throws Exception {
     String out = login("sinfo", "-N", "-h", "-o", "%N %T %E").strip();
     return out.lines().map(String::strip).filter(s -> s.startsWith(cluster + "-" + nodeSetName + "-")).distinct().toList();
+  }
+
+  /** Posts an Eviction as kubectl drain does; null when accepted, the refusal otherwise (no client retries). */
+  KubernetesClientException evict(String pod) {
+    var noRetry = client.newClient(new RequestConfigBuilder(client.getConfiguration().getRequestConfig())
+        .withRequestRetryBackoffLimit(0).build()).adapt(KubernetesClient.class);
+    var body = new EvictionBuilder().withNewMetadata().withName(pod).withNamespace(namespace).endMetadata().build();
+    try {
+      noRetry.raw(client.getMasterUrl().toString().replaceAll("/$", "") + "/api/v1/namespaces/" + namespace
+          + "/pods/" + pod + "/eviction", "POST", body);
+      return null;
+    } catch (KubernetesClientException e) {
+      return e;
+    }
   }
 
   String nodeState(String node) throws Exception {

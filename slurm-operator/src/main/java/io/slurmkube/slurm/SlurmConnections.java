@@ -2,6 +2,8 @@ package io.slurmkube.slurm;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.slurmkube.api.SlurmCluster;
 import io.slurmkube.model.ClusterModel;
 import io.slurmkube.model.KeySecrets;
@@ -26,6 +28,8 @@ public class SlurmConnections {
 
   private final KubernetesClient kubernetes;
   private final Map<String, Cached> clients = new ConcurrentHashMap<>();
+  /** One watch per key Secret: every node set asks for its client each second, and a GET each time adds up. */
+  private final Map<String, SharedIndexInformer<Secret>> keyWatches = new ConcurrentHashMap<>();
 
   public SlurmConnections(KubernetesClient kubernetes) {
     this.kubernetes = kubernetes;
@@ -42,7 +46,7 @@ public class SlurmConnections {
     if (!model.runsRestApi()) {
       throw new SlurmUnavailableException("spec.restApi.enabled is false: the operator cannot ask Slurm", null);
     }
-    Secret secret = kubernetes.secrets().inNamespace(model.namespace()).withName(model.jwtKeySecretName()).get();
+    Secret secret = jwtKeySecret(model.namespace(), model.jwtKeySecretName());
     if (secret == null || secret.getData() == null || !secret.getData().containsKey(KeySecrets.JWT_KEY)) {
       throw new SlurmUnavailableException("JWT key Secret " + model.jwtKeySecretName() + " is missing or has no "
           + KeySecrets.JWT_KEY, null);
@@ -59,5 +63,25 @@ public class SlurmConnections {
         SHARED_READ_AGE, Clock.systemUTC());
     clients.put(key, new Cached(version, client));
     return client;
+  }
+
+  /** The Secret from its watch's cache (started on first use); null when it does not exist. */
+  private Secret jwtKeySecret(String namespace, String name) {
+    String id = namespace + "/" + name;
+    try {
+      return keyWatches.computeIfAbsent(id, k -> kubernetes.secrets().inNamespace(namespace).withName(name).inform())
+          .getStore().getByKey(id);
+    } catch (KubernetesClientException e) {
+      throw new SlurmUnavailableException("cannot watch JWT key Secret " + id + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Stops the key watch of a cluster that is gone. */
+  public void forget(String namespace, String clusterName, String jwtKeySecretName) {
+    clients.remove(namespace + "/" + clusterName);
+    var watch = keyWatches.remove(namespace + "/" + jwtKeySecretName);
+    if (watch != null) {
+      watch.close();
+    }
   }
 }
