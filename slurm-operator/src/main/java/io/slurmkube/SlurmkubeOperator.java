@@ -37,6 +37,12 @@ public final class SlurmkubeOperator {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
   public SlurmkubeOperator(KubernetesClient client, Set<String> namespaces, boolean leaderElection, String leaseNamespace) {
+    this(client, namespaces, leaderElection, leaseNamespace, new SlurmConnections(client));
+  }
+
+  /** With the given way to reach Slurm: tests pass a stand-in for the clusters they drive. */
+  public SlurmkubeOperator(KubernetesClient client, Set<String> namespaces, boolean leaderElection, String leaseNamespace,
+      SlurmConnections slurm) {
     this.client = client;
     new JvmMemoryMetrics().bindTo(registry);
     this.operator = new Operator(o -> {
@@ -48,7 +54,6 @@ public final class SlurmkubeOperator {
       }
     });
     var events = new EventRecorder(client);
-    var slurm = new SlurmConnections(client);
     operator.register(new SlurmClusterReconciler(client, events, slurm), c -> {
       if (!namespaces.isEmpty()) {
         c.settingNamespaces(namespaces);

@@ -229,4 +229,47 @@ class DayTwoIT {
     assertThat(after.getStatus().getContainerStatuses().get(0).getRestartCount()).as("slurmctld was not restarted")
         .isEqualTo(controller.getStatus().getContainerStatuses().get(0).getRestartCount());
   }
+
+  @Test
+  @Order(7)
+  void deletingTheNodeSetWaitsForItsRunningJobAndTheClusterMakesItAgain() throws Exception {
+    long job = slurm.sbatch("-p", "cpu", "-J", "outlives-delete", "--wrap", "sleep 40");
+    String busyNode = runningOn(job);
+    String busyUid = client.pods().inNamespace(NAMESPACE).withName(busyNode).get().getMetadata().getUid();
+    String nodeSetUid = slurm.nodeSet().getMetadata().getUid();
+
+    // What `kubectl delete nodeset ops-cpu` sends (without its waiting for the object to go).
+    client.resources(NodeSet.class).inNamespace(NAMESPACE).withName("ops-cpu").delete();
+    await("the NodeSet is held, draining, while the job runs").atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+          NodeSet deleting = slurm.nodeSet();
+          assertThat(deleting.getMetadata().getUid()).isEqualTo(nodeSetUid);
+          assertThat(deleting.getMetadata().getDeletionTimestamp()).isNotNull();
+          assertThat(deleting.getStatus().conditions).anySatisfy(c -> {
+            assertThat(c.getReason()).isEqualTo("Deleting");
+            assertThat(c.getMessage()).contains("waiting for 1 job(s) (" + job + ") on " + busyNode);
+          });
+          assertThat(slurm.nodeState(busyNode)).contains("slurmkube: NodeSet ops-cpu is being deleted");
+          assertThat(slurm.queueState(job)).isEqualTo("RUNNING");
+        });
+    assertThat(client.pods().inNamespace(NAMESPACE).withName(busyNode).get().getMetadata().getUid())
+        .as("the pod with the job stays while the job runs").isEqualTo(busyUid);
+    assertCompletedUntouched(job);
+
+    // Still in spec.nodeSets: once the old NodeSet has gone, the cluster makes it again, whole.
+    await("the old pod is gone and the NodeSet is made again").atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+          NodeSet again = slurm.nodeSet();
+          assertThat(again).isNotNull();
+          assertThat(again.getMetadata().getUid()).isNotEqualTo(nodeSetUid);
+          assertThat(again.getMetadata().getDeletionTimestamp()).isNull();
+          assertThat(again.getSpec().clusterName).isEqualTo("ops");
+          assertThat(slurm.nodePods()).noneMatch(p -> p.getMetadata().getUid().equals(busyUid));
+          assertThat(again.getStatus().readyReplicas).isEqualTo(2);
+        });
+    assertThat(client.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
+        .filter(e -> "ops-cpu".equals(e.getInvolvedObject().getName()) && "Deleted".equals(e.getReason())))
+        .as("the old NodeSet let go once no pod and no job was left").isNotEmpty();
+    assertCompletedUntouched(slurm.sbatch("-p", "cpu", "-J", "after-delete", "--wrap", "true"));
+  }
 }

@@ -2,6 +2,8 @@ package io.slurmkube.api;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
@@ -28,6 +30,7 @@ import java.util.List;
     message = "spec.restApi.enabled is false but a node set autoscales (maxReplicas): the operator reads the queue and drains nodes through slurmrestd; enable the REST API or remove maxReplicas",
     fieldPath = ".restApi.enabled")
 public class SlurmClusterSpec {
+  public static final int DEFAULT_DELETION_GRACE_PERIOD_SECONDS = 3600;
 
   @Required
   @Pattern("^\\S+$")
@@ -72,6 +75,12 @@ public class SlurmClusterSpec {
   @Size(max = 32)
   @JsonPropertyDescription("Groups of identical slurmd pods, each registering as Slurm dynamic nodes.")
   public List<NodeSetSpec> nodeSets = new ArrayList<>();
+
+  @Min(0)
+  @Max(2592000)
+  @Default("3600")
+  @JsonPropertyDescription("Seconds a deleted SlurmCluster waits for its running jobs to end before Kubernetes removes its pods and daemons (default 3600, at most 2592000 = 30 days). Meanwhile every Slurm node is drained, so no pending job starts; 0 removes everything at once, killing running jobs.")
+  public Integer deletionGracePeriodSeconds = DEFAULT_DELETION_GRACE_PERIOD_SECONDS;
 
   @JsonPropertyDescription("The Kubernetes nodes that form this cluster's Slurm pool, and lending of idle pool nodes. Without it, node-set pods go wherever the scheduler puts them.")
   public FleetSpec fleet;

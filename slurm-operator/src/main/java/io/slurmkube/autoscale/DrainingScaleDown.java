@@ -58,6 +58,13 @@ public final class DrainingScaleDown {
 
   public static Decision removeNodes(SlurmClient slurm, NodeSet nodeSet, List<Pod> pods, List<SlurmNode> nodes,
       int excess) {
+    return removeNodes(slurm, nodeSet, pods, nodes, excess,
+        REASON_PREFIX + " scale-down of NodeSet " + nodeSet.getMetadata().getName());
+  }
+
+  /** The same, draining with the given reason (it must start with {@link #REASON_PREFIX}). */
+  public static Decision removeNodes(SlurmClient slurm, NodeSet nodeSet, List<Pod> pods, List<SlurmNode> nodes,
+      int excess, String drainReason) {
     Map<String, SlurmNode> byName = nodes.stream().collect(Collectors.toMap(SlurmNode::name, Function.identity()));
     List<Pod> delete = new ArrayList<>();
     List<Pod> draining = new ArrayList<>();
@@ -90,7 +97,7 @@ public final class DrainingScaleDown {
     List<String> newlyDrained = new ArrayList<>();
     for (Pod pod : candidates.subList(0, Math.max(0, Math.min(stillToDrain, candidates.size())))) {
       String name = pod.getMetadata().getName();
-      slurm.drainNode(name, REASON_PREFIX + " scale-down of NodeSet " + nodeSet.getMetadata().getName());
+      slurm.drainNode(name, drainReason);
       newlyDrained.add(name);
     }
     var reason = new StringBuilder("removing " + excess + " node(s)");

@@ -57,7 +57,8 @@ import org.slf4j.LoggerFactory;
  * scale-down removes only nodes Slurm has drained. Steps, in order: look at Slurm, autoscale,
  * resume or create pods, drain and delete pods, delete records of nodes whose pods are gone, status.
  */
-@ControllerConfiguration(name = "nodeset")
+// Every event, deletions included: a NodeSet being deleted still reaches reconcile (see NodeSetDeletion).
+@ControllerConfiguration(name = "nodeset", triggerReconcilerOnAllEvents = true)
 public class NodeSetReconciler implements Reconciler<NodeSet> {
   private static final Logger LOG = LoggerFactory.getLogger(NodeSetReconciler.class);
   /** How often an autoscaling node set looks at the queue: well inside the 2 s decision target. */
@@ -76,12 +77,15 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
   private final Map<ResourceID, Map<String, Instant>> idleSince = new ConcurrentHashMap<>();
   /** Pods created or deleted here that the informer has not shown yet. */
   private final PodExpectations expectations = new PodExpectations();
+  /** The deletion path: drain, delete idle pods, then let the NodeSet go. */
+  private final NodeSetDeletion deletion;
 
   public NodeSetReconciler(KubernetesClient client, EventRecorder events, SlurmConnections slurm, Clock clock) {
     this.client = client;
     this.events = events;
     this.slurm = slurm;
     this.clock = clock;
+    this.deletion = new NodeSetDeletion(client, events, slurm, clock);
   }
 
   /** Slurm as seen during one reconcile, or why it could not be seen. */
@@ -93,6 +97,17 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
 
   @Override
   public UpdateControl<NodeSet> reconcile(NodeSet nodeSet, Context<NodeSet> context) {
+    if (context.isPrimaryResourceDeleted()) {
+      forget(nodeSet);
+      return UpdateControl.noUpdate();
+    }
+    SlurmCluster owner = context.getSecondaryResource(SlurmCluster.class).orElse(null);
+    if (NodeSetDeletion.applies(nodeSet, owner)) {
+      return deletion.reconcile(nodeSet, owner, List.copyOf(context.getSecondaryResources(Pod.class)));
+    }
+    if (!deletion.ensureFinalizer(nodeSet)) {
+      return UpdateControl.<NodeSet>noUpdate().rescheduleAfter(Duration.ofSeconds(1));
+    }
     var status = nodeSet.getStatus() == null ? new NodeSetStatus() : nodeSet.getStatus();
     nodeSet.setStatus(status);
     status.observedGeneration = nodeSet.getMetadata().getGeneration();
@@ -495,6 +510,13 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
         .filter(c -> "PodScheduled".equals(c.getType()) && "False".equals(c.getStatus()) && c.getMessage() != null)
         .map(c -> "; pending: " + c.getMessage())
         .findFirst().orElse("");
+  }
+
+  /** What this process kept about a NodeSet that is gone. */
+  private void forget(NodeSet nodeSet) {
+    idleSince.remove(ResourceID.fromResource(nodeSet));
+    budgetKnown.remove(ResourceID.fromResource(nodeSet));
+    expectations.forget(nodeSet.getMetadata().getUid());
   }
 
   private Map<String, Instant> idleClocks(NodeSet nodeSet) {

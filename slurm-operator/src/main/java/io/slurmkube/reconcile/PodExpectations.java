@@ -38,6 +38,17 @@ final class PodExpectations {
   }
 
   /**
+   * Drops what is expected of the pods of an owner that is gone: a NodeSet made again under the same
+   * name must not take the old one's pod for its own.
+   */
+  void forget(String ownerUid) {
+    java.util.function.Predicate<Expected> ownedByIt = e -> e.pod().getMetadata().getOwnerReferences() != null
+        && e.pod().getMetadata().getOwnerReferences().stream().anyMatch(o -> ownerUid.equals(o.getUid()));
+    created.values().removeIf(ownedByIt);
+    deleted.values().removeIf(ownedByIt);
+  }
+
+  /**
    * The pods of one node set as they are once the controller's own writes land: {@code cached}
    * (active pods from the informer, of that node set only) with the created ones it lacks added and
    * the deleted ones it still holds removed. {@code owned} tells which expected pods belong to it.

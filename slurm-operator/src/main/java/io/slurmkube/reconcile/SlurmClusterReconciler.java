@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * steps, each applying what a pure builder in {@code io.slurmkube.model} computed; then the status,
  * aggregated from what the objects report.
  */
-@ControllerConfiguration(name = "slurmcluster")
+// Every event, deletions included: a cluster being deleted still reaches reconcile (see ClusterDeletion).
+@ControllerConfiguration(name = "slurmcluster", triggerReconcilerOnAllEvents = true)
 public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
   private static final Logger LOG = LoggerFactory.getLogger(SlurmClusterReconciler.class);
   static final String MANAGED = Labels.MANAGED_BY + "=" + Labels.OPERATOR;
@@ -62,12 +63,14 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
   private final EventRecorder events;
   private final KeySecrets keySecrets = new KeySecrets(new SecureRandom());
   private final SlurmConnections slurm;
+  private final ClusterDeletion deletion;
 
   public SlurmClusterReconciler(KubernetesClient client, EventRecorder events, SlurmConnections slurm) {
     this.client = client;
     this.applier = new Applier(client);
     this.events = events;
     this.slurm = slurm;
+    this.deletion = new ClusterDeletion(client, events, slurm, java.time.Clock.systemUTC());
   }
 
   /** One named step of the reconcile; the name appears in events, logs and status. */
@@ -105,6 +108,15 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
 
   @Override
   public UpdateControl<SlurmCluster> reconcile(SlurmCluster cluster, Context<SlurmCluster> context) {
+    if (context.isPrimaryResourceDeleted()) {
+      return UpdateControl.noUpdate();
+    }
+    if (cluster.isMarkedForDeletion()) {
+      return deletion.reconcile(cluster); // nothing is applied any more: it would re-create what is going
+    }
+    if (!deletion.ensureFinalizer(cluster)) {
+      return UpdateControl.<SlurmCluster>noUpdate().rescheduleAfter(Duration.ofSeconds(1));
+    }
     var model = new ClusterModel(cluster);
     var log = new StepLog();
     for (Step step : steps()) {
@@ -318,6 +330,11 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
         // owns spec.replicas: scaling stays with the autoscaler, HPA or kubectl scale.
         NodeSet created = NodeSetBuilder.build(model, entry, true);
         report(model, created, applier.createIfAbsent(created));
+        continue;
+      }
+      if (existing.isMarkedForDeletion()) {
+        // Deleted by someone: it drains, then goes; it is created again from this entry after that.
+        // An apply now could land after it is gone and create it without its replicas.
         continue;
       }
       NodeSetBuilder.editedReplicas(entry, existing).ifPresent(replicas -> {

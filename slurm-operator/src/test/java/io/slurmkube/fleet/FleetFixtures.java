@@ -24,6 +24,8 @@ final class FleetFixtures {
     var spec = new SlurmClusterSpec();
     spec.image = "slurmkube.local/slurmctld:24.11";
     spec.nodeImage = "slurmkube.local/slurmd:24.11";
+    // No Slurm runs in these tests: a deleted cluster need not wait for jobs.
+    spec.deletionGracePeriodSeconds = 0;
     var cpu = new NodeSetSpec();
     cpu.name = "cpu";
     cpu.cpus = 3;

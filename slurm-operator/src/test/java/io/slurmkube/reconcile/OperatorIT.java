@@ -23,6 +23,9 @@ import io.slurmkube.testing.Conflicts;
 import io.slurmkube.testing.ControllerManager;
 import io.slurmkube.testing.Crds;
 import io.slurmkube.testing.RealApiServer;
+import io.slurmkube.testing.StandInSlurm;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,6 +50,8 @@ class OperatorIT {
   static KubernetesClient client;
   static SlurmkubeOperator operator;
   static ControllerManager controllerManager;
+  /** Slurm as the operator sees it, for the clusters that have one here; the others have none (no kubelet). */
+  static final Map<String, StandInSlurm> slurm = new ConcurrentHashMap<>();
 
   @BeforeAll
   static void startOperator() throws Exception {
@@ -54,7 +59,7 @@ class OperatorIT {
     client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(api.kubeConfigYaml())).build();
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
     controllerManager = ControllerManager.start(api.kubeConfigYaml(), "garbagecollector,persistentvolumeclaim-protection-controller");
-    operator = new SlurmkubeOperator(client, Set.of(), false, NS);
+    operator = new SlurmkubeOperator(client, Set.of(), false, NS, StandInSlurm.connections(client, slurm));
     operator.start();
   }
 
@@ -76,6 +81,8 @@ class OperatorIT {
       SlurmCluster cluster = client.resources(SlurmCluster.class).load(in).item();
       cluster.getMetadata().setNamespace(NS);
       cluster.getSpec().nodeSets.get(0).replicas = 1;
+      // No Slurm to wait for in these clusters: deleted, they go at once (the tests below wait).
+      cluster.getSpec().deletionGracePeriodSeconds = 0;
       return cluster;
     }
   }
@@ -374,6 +381,159 @@ class OperatorIT {
       });
     });
     client.resources(SlurmCluster.class).inNamespace(NS).withName("limits").delete();
+  }
+
+  // ---------------------------------------------------------------- deletion drains first
+
+  static NodeSet nodeSet(String name) {
+    return client.resources(NodeSet.class).inNamespace(NS).withName(name).get();
+  }
+
+  /** A cluster whose one node set has one pod, and a stand-in Slurm where that pod's node runs job {@code job}. */
+  static StandInSlurm clusterWithABusyNode(String name, int gracePeriodSeconds, long job) throws Exception {
+    var standIn = new StandInSlurm();
+    slurm.put(name, standIn);
+    SlurmCluster cluster = example();
+    cluster.getMetadata().setName(name);
+    cluster.getSpec().deletionGracePeriodSeconds = gracePeriodSeconds;
+    var cpu = cluster.getSpec().nodeSets.get(0);
+    cpu.minReplicas = null;
+    cpu.maxReplicas = null;
+    cpu.replicas = 1;
+    client.resource(cluster).create();
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      assertThat(client.pods().inNamespace(NS).withName(name + "-cpu-0").get()).isNotNull();
+      assertThat(nodeSet(name + "-cpu").getMetadata().getFinalizers()).contains("slurmkube.io/drain-nodes");
+      assertThat(current(name).getMetadata().getFinalizers()).contains("slurmkube.io/wait-for-jobs");
+    });
+    standIn.node(name + "-cpu-0", job);
+    return standIn;
+  }
+
+  static SlurmCluster current(String name) {
+    return client.resources(SlurmCluster.class).inNamespace(NS).withName(name).get();
+  }
+
+  @Test
+  @Order(13)
+  void aNodeSetDeletedRightAfterItWasMadeIsNotCreatedAgain() throws Exception {
+    // The finalizer goes on by patch with a precondition: it cannot bring a deleted NodeSet back (FACTS).
+    for (int i = 0; i < 5; i++) {
+      var lone = new NodeSet();
+      lone.getMetadata().setName("lone-" + i);
+      lone.getMetadata().setNamespace(NS);
+      lone.setSpec(new io.slurmkube.api.NodeSetResourceSpec());
+      lone.getSpec().clusterName = "nowhere";
+      lone.getSpec().nodeSetName = "cpu";
+      lone.getSpec().replicas = 1;
+      client.resource(lone).create();
+      if (i % 2 == 1) {
+        Thread.sleep(300); // sometimes after the finalizer is on, sometimes before
+      }
+      client.resource(lone).delete();
+    }
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(client.resources(NodeSet.class).inNamespace(NS).list().getItems())
+            .noneMatch(n -> n.getMetadata().getName().startsWith("lone-")));
+    Thread.sleep(3000);
+    assertThat(client.resources(NodeSet.class).inNamespace(NS).list().getItems())
+        .as("no NodeSet made again from a late write").noneMatch(n -> n.getMetadata().getName().startsWith("lone-"));
+  }
+
+  @Test
+  @Order(14)
+  void aDeletedNodeSetStaysWhileItsNodeRunsAJobAndGoesOnceNoneIsLeft() throws Exception {
+    StandInSlurm standIn = clusterWithABusyNode("drain", 600, 7);
+    NodeSet before = nodeSet("drain-cpu");
+    String podUid = client.pods().inNamespace(NS).withName("drain-cpu-0").get().getMetadata().getUid();
+
+    client.resources(NodeSet.class).inNamespace(NS).withName("drain-cpu").delete();
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      NodeSet deleting = nodeSet("drain-cpu");
+      assertThat(deleting.getMetadata().getDeletionTimestamp()).isNotNull();
+      assertThat(deleting.getStatus().conditions).anySatisfy(c -> {
+        assertThat(c.getType()).isEqualTo("Ready");
+        assertThat(c.getReason()).isEqualTo("Deleting");
+        assertThat(c.getMessage()).contains("waiting for 1 job(s) (7) on drain-cpu-0");
+      });
+      assertThat(standIn.drains).contains("drain-cpu-0: slurmkube: NodeSet drain-cpu is being deleted");
+    });
+    Thread.sleep(4000);
+    assertThat(nodeSet("drain-cpu").getMetadata().getUid()).as("held while the job runs").isEqualTo(before.getMetadata().getUid());
+    assertThat(client.pods().inNamespace(NS).withName("drain-cpu-0").get().getMetadata().getUid()).isEqualTo(podUid);
+    assertThat(nodeSetEvents("drain-cpu", "Deleting")).anyMatch(m -> m.contains("waiting for 1 job(s) (7) on drain-cpu-0"));
+
+    standIn.endJob(7);
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      assertThat(standIn.deletedRecords).contains("drain-cpu-0");
+      NodeSet again = nodeSet("drain-cpu");
+      // Still in spec.nodeSets: the cluster makes it again, whole, once the old one is gone.
+      assertThat(again).isNotNull();
+      assertThat(again.getMetadata().getUid()).isNotEqualTo(before.getMetadata().getUid());
+      assertThat(again.getSpec().clusterName).isEqualTo("drain");
+      assertThat(again.getSpec().replicas).isEqualTo(1);
+      var pod = client.pods().inNamespace(NS).withName("drain-cpu-0").get();
+      assertThat(pod == null || !pod.getMetadata().getUid().equals(podUid)).as("the old pod is gone").isTrue();
+    });
+  }
+
+  @Test
+  @Order(15)
+  void aDeletedClusterWaitsForItsRunningJobsThenGoes() throws Exception {
+    StandInSlurm standIn = slurm.get("drain");
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(client.pods().inNamespace(NS).withName("drain-cpu-0").get()).isNotNull());
+    standIn.node("drain-cpu-0", 8);
+
+    client.resources(SlurmCluster.class).inNamespace(NS).withName("drain").delete();
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      SlurmCluster deleting = current("drain");
+      assertThat(deleting.getStatus().conditions).anySatisfy(c -> {
+        assertThat(c.getType()).isEqualTo("Deleting");
+        assertThat(c.getStatus()).isEqualTo("True");
+        assertThat(c.getReason()).isEqualTo("WaitingForJobs");
+        assertThat(c.getMessage()).contains("waiting for 1 running job(s) (8)")
+            .contains("until " + java.time.Instant.parse(deleting.getMetadata().getDeletionTimestamp()).plusSeconds(600));
+      });
+      assertThat(standIn.get("drain-cpu-0").isDrainFlagged()).as("no new job starts").isTrue();
+    });
+    Thread.sleep(4000);
+    assertThat(client.apps().statefulSets().inNamespace(NS).withName("drain-controller").get())
+        .as("slurmctld stays while a job runs").isNotNull();
+    assertThat(client.pods().inNamespace(NS).withName("drain-cpu-0").get()).as("the busy node's pod stays").isNotNull();
+
+    standIn.endJob(8);
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+      assertThat(current("drain")).isNull();
+      assertThat(client.apps().statefulSets().inNamespace(NS).withName("drain-controller").get()).isNull();
+      assertThat(nodeSet("drain-cpu")).isNull();
+      assertThat(client.pods().inNamespace(NS).withName("drain-cpu-0").get()).isNull();
+    });
+  }
+
+  @Test
+  @Order(16)
+  void aDeletedClusterGoesAtTheEndOfItsGracePeriodEvenWithAJobRunning() throws Exception {
+    clusterWithABusyNode("brief", 10, 9);
+    client.resources(SlurmCluster.class).inNamespace(NS).withName("brief").delete();
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(current("brief").getStatus().conditions)
+        .anySatisfy(c -> assertThat(c.getType() + " " + c.getReason()).isEqualTo("Deleting WaitingForJobs")));
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+      assertThat(current("brief")).isNull();
+      assertThat(nodeSet("brief-cpu")).isNull();
+      assertThat(client.pods().inNamespace(NS).withName("brief-cpu-0").get()).isNull();
+    });
+    assertThat(client.v1().events().inNamespace(NS).list().getItems()).anySatisfy(e -> {
+      assertThat(e.getInvolvedObject().getName()).isEqualTo("brief");
+      assertThat(e.getReason()).isEqualTo("GracePeriodOver");
+      assertThat(e.getMessage()).contains("1 job(s) (9) still running are killed");
+    });
+  }
+
+  private static List<String> nodeSetEvents(String name, String reason) {
+    return client.v1().events().inNamespace(NS).list().getItems().stream()
+        .filter(e -> e.getInvolvedObject().getName().equals(name) && reason.equals(e.getReason()))
+        .map(e -> e.getMessage()).toList();
   }
 
   private static List<String> events(String reason) {

@@ -58,4 +58,15 @@ class PodExpectationsTest {
     assertThat(expectations.adjust(List.of(), PodExpectationsTest::ofCpu, T0.plus(PodExpectations.PATIENCE).plusSeconds(1)))
         .isEmpty();
   }
+
+  @Test
+  void aNodeSetMadeAgainUnderTheSameNameDoesNotCountTheOldOnesPod() {
+    var expectations = new PodExpectations();
+    Pod old = new PodBuilder(pod("demo-cpu-0", "u0", "demo-cpu")).editMetadata().editOwnerReference(0)
+        .withUid("old-nodeset").endOwnerReference().endMetadata().build();
+    expectations.created(old, T0);
+    expectations.forget("old-nodeset");
+    // Without forgetting, the new NodeSet (same name) would wait 30 s before making its pod.
+    assertThat(expectations.adjust(List.of(), PodExpectationsTest::ofCpu, T0.plusSeconds(1))).isEmpty();
+  }
 }
