@@ -201,7 +201,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
       return;
     }
     // A job that an autoscaling node set listed earlier in the cluster could run is that set's to scale for.
-    jobs = QueueDemand.unclaimed(earlierNodeSets(cluster, spec.nodeSetName), jobs);
+    jobs = QueueDemand.unclaimed(earlierNodeSets(cluster, spec.nodeSetName), jobs, now);
     var decision = ScalePolicy.decide(nodeSetView, jobs, idleSince,
         Duration.ofSeconds(spec.scaleDownDelaySeconds == null ? 60 : spec.scaleDownDelaySeconds), now);
     nodeSet.getStatus().lastScaleDecision = decision.reason();
