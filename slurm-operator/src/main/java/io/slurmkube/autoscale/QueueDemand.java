@@ -1,6 +1,7 @@
 package io.slurmkube.autoscale;
 
 import io.slurmkube.slurm.SlurmJob;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -11,7 +12,8 @@ import java.util.stream.Collectors;
  * How many nodes of a node set the pending queue asks for. A pending job counts when it waits in
  * a partition of the node set, its --constraint names only features the node set has, one node of
  * the set can hold its share of CPUs and GPUs, and it waits for something more nodes can give
- * (not a dependency, a hold, a begin time or a limit).
+ * (not a dependency, a hold, a begin time or a limit). Those are read from the job's own fields as
+ * well as its reason: right after a submit or a requeue Slurm's reason is often still "None".
  */
 public final class QueueDemand {
 
@@ -23,8 +25,8 @@ public final class QueueDemand {
   private QueueDemand() {}
 
   /** Nodes wanted by the jobs this node set could run; each task of a pending array is a job. */
-  public static int nodesWanted(NodeSetView nodeSet, List<SlurmJob> jobs) {
-    long wanted = eligible(nodeSet, jobs).stream().mapToLong(j -> (long) Math.max(1, j.nodes()) * Math.max(1, j.pendingTasks())).sum();
+  public static int nodesWanted(NodeSetView nodeSet, List<SlurmJob> jobs, Instant now) {
+    long wanted = eligible(nodeSet, jobs, now).stream().mapToLong(j -> (long) Math.max(1, j.nodes()) * Math.max(1, j.pendingTasks())).sum();
     return (int) Math.min(wanted, Integer.MAX_VALUE);
   }
 
@@ -33,17 +35,18 @@ public final class QueueDemand {
    * (the first in spec.nodeSets that can run it), so that two node sets of one partition do not
    * both scale up for it.
    */
-  public static List<SlurmJob> unclaimed(List<NodeSetView> earlier, List<SlurmJob> jobs) {
+  public static List<SlurmJob> unclaimed(List<NodeSetView> earlier, List<SlurmJob> jobs, Instant now) {
     if (earlier.isEmpty()) {
       return jobs;
     }
-    return jobs.stream().filter(j -> earlier.stream().noneMatch(e -> !eligible(e, List.of(j)).isEmpty())).toList();
+    return jobs.stream().filter(j -> earlier.stream().noneMatch(e -> !eligible(e, List.of(j), now).isEmpty())).toList();
   }
 
-  public static List<SlurmJob> eligible(NodeSetView nodeSet, List<SlurmJob> jobs) {
+  public static List<SlurmJob> eligible(NodeSetView nodeSet, List<SlurmJob> jobs, Instant now) {
     return jobs.stream()
         .filter(SlurmJob::isPending)
         .filter(j -> waitsForNodes(j.reason()))
+        .filter(j -> mayStartNow(j, now))
         .filter(j -> inPartitionOf(nodeSet, j))
         .filter(j -> constraintMet(nodeSet.features(), j.features()))
         .filter(j -> fitsNodeSet(nodeSet, j))
@@ -53,6 +56,32 @@ public final class QueueDemand {
   static boolean waitsForNodes(String reason) {
     String r = reason == null ? "" : reason.toLowerCase(Locale.ROOT);
     return NOT_FOR_NODES.stream().noneMatch(r::startsWith);
+  }
+
+  /**
+   * Whether nothing but resources keeps the job from starting at {@code now}: no begin time ahead
+   * (--begin, or the delay Slurm puts on a requeued job), no unmet dependency, no hold, and not still
+   * completing on its old nodes (a requeued job is PENDING and COMPLETING before its delay is set).
+   */
+  static boolean mayStartNow(SlurmJob job, Instant now) {
+    var start = job.start();
+    return !job.isCompleting()
+        && !start.held()
+        && (start.eligibleTime() == null || !start.eligibleTime().isAfter(now))
+        && !dependencyPending(start.dependency());
+  }
+
+  /**
+   * Slurm marks each part "(unfulfilled)", "(failed)" or "(fulfilled)" and drops the expression once
+   * it is met: parts joined by ',' must all be fulfilled, parts joined by '?' need one.
+   */
+  static boolean dependencyPending(String dependency) {
+    if (dependency == null || dependency.isBlank() || dependency.equals("(null)")) {
+      return false;
+    }
+    String[] parts = dependency.split(dependency.contains("?") ? "\\?" : ",");
+    var fulfilled = Arrays.stream(parts).map(String::strip).filter(p -> !p.isEmpty()).map(p -> p.endsWith("(fulfilled)"));
+    return dependency.contains("?") ? fulfilled.noneMatch(f -> f) : !fulfilled.allMatch(f -> f);
   }
 
   static boolean inPartitionOf(NodeSetView nodeSet, SlurmJob job) {

@@ -29,7 +29,7 @@ public final class ScalePolicy {
   public static Decision decide(NodeSetView nodeSet, List<SlurmJob> jobs, Map<String, Instant> idleSince,
       Duration scaleDownDelay, Instant now) {
     int current = nodeSet.replicas();
-    int wanted = QueueDemand.nodesWanted(nodeSet, jobs);
+    int wanted = QueueDemand.nodesWanted(nodeSet, jobs, now);
     int idle = (int) nodeSet.nodes().stream().filter(SlurmNode::isIdle).count();
     int coming = idle + nodeSet.starting();
 

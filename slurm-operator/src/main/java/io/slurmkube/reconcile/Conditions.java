@@ -15,6 +15,8 @@ public final class Conditions {
   public static final String DEGRADED = "Degraded";
   /** NodeSets: whether every pod was built from the current template. */
   public static final String UP_TO_DATE = "UpToDate";
+  /** Autoscaling NodeSets: whether the queue autoscaler drives replicas, or an HPA or a manual scale. */
+  public static final String QUEUE_AUTOSCALING = "QueueAutoscaling";
 
   private Conditions() {}
 

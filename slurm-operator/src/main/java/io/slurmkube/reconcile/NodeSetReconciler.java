@@ -27,6 +27,7 @@ import io.slurmkube.autoscale.PodReplacement;
 import io.slurmkube.model.DisruptionBudgetBuilder;
 import io.slurmkube.autoscale.NodeSetView;
 import io.slurmkube.autoscale.ScalePolicy;
+import io.slurmkube.autoscale.ScalerArbitration;
 import io.slurmkube.model.ClusterModel;
 import io.slurmkube.model.GpuClaimBuilder;
 import io.slurmkube.model.Labels;
@@ -68,6 +69,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
   private final EventRecorder events;
   private final SlurmConnections slurm;
   private final Clock clock;
+  private final ScalerArbiter scalers;
   private static final String BY_NODE = "byKubernetesNode";
   /** Kubernetes nodes, from an informer: which ones are cordoned. */
   private InformerEventSource<Node, NodeSet> kubeNodes;
@@ -86,6 +88,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     this.slurm = slurm;
     this.clock = clock;
     this.deletion = new NodeSetDeletion(client, events, slurm, clock);
+    this.scalers = new ScalerArbiter(events, clock);
   }
 
   /** Slurm as seen during one reconcile, or why it could not be seen. */
@@ -132,7 +135,8 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     List<PodReplacement.Retiring> retiring = retiring(nodeSet, pods, outdated);
     Set<String> retiringNames = retiring.stream().map(r -> r.pod().getMetadata().getName()).collect(Collectors.toSet());
 
-    if (nodeSet.getSpec().autoscales() && view.available()) {
+    // An HPA or a recent manual scale drives the replicas instead; the draining scale-down below still applies.
+    if (nodeSet.getSpec().autoscales() && scalers.judge(nodeSet, context).queueScales() && view.available()) {
       autoscale(cluster, nodeSet, pods, view);
     }
     int desired = nodeSet.getSpec().replicas == null ? 0 : nodeSet.getSpec().replicas;
@@ -216,14 +220,18 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
       return;
     }
     // A job that an autoscaling node set listed earlier in the cluster could run is that set's to scale for.
-    jobs = QueueDemand.unclaimed(earlierNodeSets(cluster, spec.nodeSetName), jobs);
+    jobs = QueueDemand.unclaimed(earlierNodeSets(cluster, spec.nodeSetName), jobs, now);
     var decision = ScalePolicy.decide(nodeSetView, jobs, idleSince,
         Duration.ofSeconds(spec.scaleDownDelaySeconds == null ? 60 : spec.scaleDownDelaySeconds), now);
     nodeSet.getStatus().lastScaleDecision = decision.reason();
     if (decision.changes(current)) {
-      // The scale subresource, as kubectl scale and HPA use it: no read-modify-write to conflict.
+      // A merge patch without resourceVersion (no read-modify-write to conflict), under a field manager
+      // of its own, so that managedFields tell its writes from kubectl scale's.
       client.resources(NodeSet.class).inNamespace(nodeSet.getMetadata().getNamespace())
-          .withName(nodeSet.getMetadata().getName()).scale(decision.replicas());
+          .withName(nodeSet.getMetadata().getName())
+          .patch(new PatchContext.Builder().withPatchType(PatchType.JSON_MERGE)
+              .withFieldManager(ScalerArbitration.AUTOSCALER_MANAGER).build(),
+              "{\"spec\":{\"replicas\":" + decision.replicas() + "}}");
       spec.replicas = decision.replicas();
       events.normal(nodeSet, decision.replicas() > current ? "ScaledUp" : "ScaledDown",
           "replicas " + current + " -> " + decision.replicas() + ": " + decision.reason());
@@ -560,6 +568,6 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
                 n -> n.getSpec() != null && cluster.getMetadata().getName().equals(n.getSpec().clusterName))
             .map(ResourceID::fromResource).collect(Collectors.toSet()))
         .build(), context);
-    return List.of(pods, kubeNodes, clusters);
+    return List.of(pods, kubeNodes, clusters, ScalerArbiter.hpaSource(context));
   }
 }

@@ -20,14 +20,48 @@ import java.util.Set;
  * @param nodeList the nodes it runs on, empty while pending
  * @param pendingTasks how many jobs this record stands for while pending: the unstarted tasks of a
  *     job array (Slurm keeps them in one record, with a task range), at most its %N limit; 1 otherwise
+ * @param start what the job's own fields say about when it may start, whatever its reason says
  */
 public record SlurmJob(long id, String name, String user, String partition, Set<String> states, String reason,
-    Instant submitTime, int nodes, int cpus, int gpus, String features, String nodeList, int pendingTasks) {
+    Instant submitTime, int nodes, int cpus, int gpus, String features, String nodeList, int pendingTasks,
+    StartConditions start) {
 
-  /** A job that is not a pending array. */
+  /**
+   * What holds a job back besides resources. Slurm often reports reason "None" for a moment after a
+   * submit or requeue while these fields already tell the truth.
+   *
+   * @param eligibleTime the earliest time Slurm may start it (slurmrestd's {@code eligible_time}:
+   *     --begin, or the delay Slurm puts on a requeued job); null when Slurm has not set one
+   * @param dependency the dependency expression, e.g. {@code afterok:12(unfulfilled)}; empty when none
+   * @param held held by a user or an administrator (the hold flag, or priority 0)
+   */
+  public record StartConditions(Instant eligibleTime, String dependency, boolean held) {
+    public static final StartConditions NONE = new StartConditions(null, "", false);
+
+    public StartConditions {
+      dependency = dependency == null ? "" : dependency;
+    }
+  }
+
+  public SlurmJob {
+    start = start == null ? StartConditions.NONE : start;
+  }
+
+  /** A job that is not a pending array and has nothing but resources to wait for. */
   public SlurmJob(long id, String name, String user, String partition, Set<String> states, String reason,
       Instant submitTime, int nodes, int cpus, int gpus, String features, String nodeList) {
-    this(id, name, user, partition, states, reason, submitTime, nodes, cpus, gpus, features, nodeList, 1);
+    this(id, name, user, partition, states, reason, submitTime, nodes, cpus, gpus, features, nodeList, 1,
+        StartConditions.NONE);
+  }
+
+  public SlurmJob withPendingTasks(int tasks) {
+    return new SlurmJob(id, name, user, partition, states, reason, submitTime, nodes, cpus, gpus, features, nodeList,
+        tasks, start);
+  }
+
+  public SlurmJob withStart(StartConditions conditions) {
+    return new SlurmJob(id, name, user, partition, states, reason, submitTime, nodes, cpus, gpus, features, nodeList,
+        pendingTasks, conditions);
   }
 
   /**
@@ -85,4 +119,7 @@ public record SlurmJob(long id, String name, String user, String partition, Set<
   public boolean isRunning() { return states.contains("RUNNING"); }
 
   public boolean isCompleted() { return states.contains("COMPLETED"); }
+
+  /** Still cleaning up on its nodes: a requeued job is PENDING and COMPLETING until then. */
+  public boolean isCompleting() { return states.contains("COMPLETING"); }
 }

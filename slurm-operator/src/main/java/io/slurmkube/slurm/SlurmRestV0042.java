@@ -61,7 +61,22 @@ final class SlurmRestV0042 implements SlurmClient {
         Instant.ofEpochSecond(submitted), nodes, (int) number(job.path("cpus")), gpus,
         job.path("features").asText(""), job.path("nodes").asText(""),
         // A pending array's unstarted tasks share this record: "0-7" stands for eight jobs.
-        SlurmJob.arrayTasks(job.path("array_task_string").asText(""), number(job.path("array_max_tasks"))));
+        SlurmJob.arrayTasks(job.path("array_task_string").asText(""), number(job.path("array_max_tasks"))),
+        startConditions(job));
+  }
+
+  /**
+   * v0.0.42 has no begin_time: --begin and a requeue's delay show as {@code eligible_time} (scontrol's
+   * EligibleTime), 0 while unknown; a hold is {@code hold: true} with priority 0.
+   */
+  static SlurmJob.StartConditions startConditions(JsonNode job) {
+    long eligible = number(job.path("eligible_time"));
+    JsonNode priority = job.path("priority");
+    boolean priorityZero = priority.isNumber() ? priority.asLong() == 0
+        : priority.path("set").asBoolean(false) && !priority.path("infinite").asBoolean(false)
+            && priority.path("number").asLong(-1) == 0;
+    return new SlurmJob.StartConditions(eligible > 0 ? Instant.ofEpochSecond(eligible) : null,
+        job.path("dependency").asText(""), job.path("hold").asBoolean(false) || priorityZero);
   }
 
   @Override

@@ -35,15 +35,15 @@ class ScalePolicyTest {
     var spot = new NodeSetView("spot", Set.of("batch"), Set.of("spot"), 4, 0, 0, 3, 0, 0, List.of());
     var small = pending("batch", 1, 1, 0, "Resources", "");
     var large = pending("batch", 1, 4, 0, "Resources", "");
-    var jobsForSpot = QueueDemand.unclaimed(List.of(cpu), List.of(small, large));
+    var jobsForSpot = QueueDemand.unclaimed(List.of(cpu), List.of(small, large), NOW);
     assertThat(jobsForSpot).as("cpu, listed first, takes the small job; only spot fits the large one").containsExactly(large);
     assertThat(ScalePolicy.decide(spot, jobsForSpot, Map.of(), DELAY, NOW).replicas()).isEqualTo(1);
-    assertThat(QueueDemand.unclaimed(List.of(), List.of(small, large))).containsExactly(small, large);
+    assertThat(QueueDemand.unclaimed(List.of(), List.of(small, large), NOW)).containsExactly(small, large);
   }
 
   @Test
   void aPendingArrayWantsANodePerTaskInOneDecision() {
-    var array = new SlurmJob(7, "array", "alice", "batch", Set.of("PENDING"), "Resources", NOW, 1, 1, 0, "", "", 8);
+    var array = new SlurmJob(7, "array", "alice", "batch", Set.of("PENDING"), "Resources", NOW, 1, 1, 0, "", "").withPendingTasks(8);
     var decision = ScalePolicy.decide(new NodeSetView("cpu", Set.of("batch"), Set.of("cpu"), 2, 0, 0, 8, 0, 0, List.of()),
         List.of(array), Map.of(), DELAY, NOW);
     assertThat(decision.replicas()).isEqualTo(8);
@@ -76,6 +76,41 @@ class ScalePolicyTest {
         pending("batch", 1, 1, 0, "JobHeldUser", ""),           // held
         pending("batch", 1, 1, 0, "Resources", "infiniband"));  // feature it lacks
     var decision = ScalePolicy.decide(view(0, 0, List.of()), jobs, Map.of(), DELAY, NOW);
+    assertThat(decision.replicas()).isZero();
+  }
+
+  @Test
+  void jobsWhoseOwnFieldsSayTheyCannotStartYetAddNoNodesWhateverTheirReason() {
+    var ordinary = pending("batch", 1, 1, 0, "None", "");
+    var later = pending("batch", 1, 1, 0, "None", "")
+        .withStart(new SlurmJob.StartConditions(NOW.plusSeconds(300), "", false));
+    var dependent = pending("batch", 1, 1, 0, "None", "")
+        .withStart(new SlurmJob.StartConditions(null, "afterok:12(unfulfilled)", false));
+    var held = pending("batch", 1, 1, 0, "None", "").withStart(new SlurmJob.StartConditions(null, "", true));
+    var requeued = new SlurmJob(9, "requeued", "alice", "batch", Set.of("PENDING", "COMPLETING"), "None", NOW, 1, 1, 0, "", "");
+    var decision = ScalePolicy.decide(view(0, 0, List.of()), List.of(later, dependent, held, requeued, ordinary),
+        Map.of(), DELAY, NOW);
+    assertThat(decision.replicas()).as(decision.reason()).isEqualTo(1);
+    assertThat(decision.reason()).contains("1 node(s) wanted");
+    assertThat(ScalePolicy.decide(view(0, 0, List.of()), List.of(later, dependent, held, requeued), Map.of(), DELAY, NOW)
+        .replicas()).isZero();
+  }
+
+  @Test
+  void aBeginTimeThatHasComeCountsAgain() {
+    var due = pending("batch", 1, 1, 0, "None", "").withStart(new SlurmJob.StartConditions(NOW, "", false));
+    var past = pending("batch", 1, 1, 0, "None", "").withStart(new SlurmJob.StartConditions(NOW.minusSeconds(5), "", false));
+    assertThat(ScalePolicy.decide(view(0, 0, List.of()), List.of(due, past), Map.of(), DELAY, NOW).replicas()).isEqualTo(2);
+    assertThat(ScalePolicy.decide(view(0, 0, List.of()), List.of(due, past), Map.of(), DELAY, NOW.minusSeconds(10)).replicas())
+        .as("the same jobs seen 10 s earlier").isZero();
+  }
+
+  @Test
+  void aWaitingJobDoesNotKeepIdleNodesFromScalingDown() {
+    var nodes = List.of(node("demo-cpu-0", "IDLE"));
+    var later = pending("batch", 1, 1, 0, "None", "")
+        .withStart(new SlurmJob.StartConditions(NOW.plusSeconds(121), "", false));
+    var decision = ScalePolicy.decide(view(1, 1, nodes), List.of(later), Map.of("demo-cpu-0", NOW.minusSeconds(60)), DELAY, NOW);
     assertThat(decision.replicas()).isZero();
   }
 

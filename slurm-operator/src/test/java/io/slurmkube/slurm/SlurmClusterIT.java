@@ -7,10 +7,13 @@ import static io.slurmkube.slurm.SlurmTestCluster.exec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.slurmkube.autoscale.NodeSetView;
+import io.slurmkube.autoscale.QueueDemand;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -148,6 +151,64 @@ class SlurmClusterIT {
       assertThat(cpu.nodeList()).isEmpty();
     } finally {
       exec(cluster.controller, "scancel", Long.toString(gpuJob), cpuJob);
+    }
+  }
+
+  /**
+   * Jobs that Slurm will not start yet, whatever nodes there are, add no demand, even in the moment
+   * after a submit or requeue when their reason may still be "None" (the requeued job's is: it is
+   * PENDING and COMPLETING, and gets its delay only after that); an ordinary pending job does.
+   */
+  @Test
+  @Order(5)
+  void jobsThatCannotStartYetAreNotDemandWhileAnOrdinaryPendingJobIs() {
+    String running = exec(cluster.controller, "sbatch", "--parsable", "-w", CPU_NODE, "-J", "running", "--wrap", "sleep 300").strip();
+    String requeued = exec(cluster.controller, "sbatch", "--parsable", "--requeue", "-w", GPU_NODE, "-J", "requeued",
+        "--wrap", "sleep 300").strip();
+    List<String> ids = new java.util.ArrayList<>(List.of(running, requeued));
+    try {
+      awaitTrue("both jobs run", Duration.ofSeconds(60), () -> exec(cluster.controller, "squeue", "-h", "-o", "%T", "-j",
+          running + "," + requeued).strip().equals("RUNNING\nRUNNING"));
+      Instant submitted = Instant.now();
+      String later = exec(cluster.controller, "sbatch", "--parsable", "--begin=now+300", "-J", "later", "--wrap", "sleep 1").strip();
+      String dependent = exec(cluster.controller, "sbatch", "--parsable", "--dependency=afterok:" + running, "-J", "dependent",
+          "--wrap", "sleep 1").strip();
+      String held = exec(cluster.controller, "sbatch", "--parsable", "-H", "-J", "held", "--wrap", "sleep 1").strip();
+      String ordinary = exec(cluster.controller, "sbatch", "--parsable", "-N", "4", "-C", "cpu", "-J", "ordinary",
+          "--wrap", "sleep 1").strip();
+      ids.addAll(List.of(later, dependent, held, ordinary));
+      exec(cluster.controller, "scontrol", "requeue", requeued);
+      // The cpu node set as the autoscaler sees it: it can run every one of these jobs.
+      var cpu = new NodeSetView("cpu", Set.of("batch"), Set.of("cpu"), 2, 0, 0, 4, 1, 1, List.of());
+      // From the first listing after the requeue until the requeue's delay has shown up.
+      Instant until = Instant.now().plusSeconds(15);
+      boolean sawRequeueDelay = false;
+      while (Instant.now().isBefore(until) || !sawRequeueDelay) {
+        List<SlurmJob> jobs = slurm.activeJobs();
+        Instant now = Instant.now();
+        assertThat(QueueDemand.eligible(cpu, jobs, now)).as("demand among %s", jobs)
+            .extracting(j -> Long.toString(j.id())).containsExactly(ordinary);
+        assertThat(QueueDemand.nodesWanted(cpu, jobs, now)).isEqualTo(4);
+        SlurmJob again = jobs.stream().filter(j -> j.id() == Long.parseLong(requeued)).findFirst().orElseThrow();
+        assertThat(again.isPending()).as("requeued job %s", again).isTrue();
+        sawRequeueDelay = again.start().eligibleTime() != null && again.start().eligibleTime().isAfter(now.plusSeconds(60));
+        assertThat(Instant.now()).as("the requeued job gets a start delay").isBefore(until.plusSeconds(30));
+      }
+      // What each was held back by, as slurmrestd reports it.
+      assertThat(job(Long.parseLong(later)).start().eligibleTime())
+          .isBetween(submitted.plusSeconds(290), submitted.plusSeconds(310));
+      assertThat(job(Long.parseLong(dependent)).start().dependency()).startsWith("afterok:" + running);
+      assertThat(job(Long.parseLong(held)).start().held()).isTrue();
+      SlurmJob.StartConditions free = job(Long.parseLong(ordinary)).start();
+      assertThat(free.dependency()).isEmpty();
+      assertThat(free.held()).isFalse();
+      assertThat(free.eligibleTime()).isBeforeOrEqualTo(Instant.now());
+    } finally {
+      List<String> scancel = new java.util.ArrayList<>(List.of("scancel"));
+      scancel.addAll(ids);
+      exec(cluster.controller, scancel.toArray(String[]::new));
+      awaitTrue("both nodes are idle again", Duration.ofSeconds(60),
+          () -> cluster.sinfo().contains(CPU_NODE + " idle") && cluster.sinfo().contains(GPU_NODE + " idle"));
     }
   }
 

@@ -61,6 +61,27 @@ public final class RealApiServer implements BeforeAllCallback, AfterAllCallback 
     return client;
   }
 
+  /** Runs the kubectl of the same binaries against this server, as a person would; its output, or a failure. */
+  public String kubectl(String... args) throws Exception {
+    Path kubeconfig = Files.createTempFile("kube-api-test", ".kubeconfig");
+    try {
+      Files.writeString(kubeconfig, kubeConfigYaml());
+      var command = new java.util.ArrayList<String>();
+      command.add(Path.of(System.getProperty("slurmkube.cache", "/var/cache/slurmkube"), "kube-api-test", "k8s",
+          kubernetesVersion() + "-linux-amd64", "kubectl").toString());
+      command.add("--kubeconfig=" + kubeconfig);
+      command.addAll(java.util.List.of(args));
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      if (process.waitFor() != 0) {
+        throw new IllegalStateException(String.join(" ", args) + " failed: " + out);
+      }
+      return out;
+    } finally {
+      Files.deleteIfExists(kubeconfig);
+    }
+  }
+
   /** The kubeconfig of the running server, for code under test that builds its own client. */
   public String kubeConfigYaml() {
     return server.getKubeConfigYaml();
