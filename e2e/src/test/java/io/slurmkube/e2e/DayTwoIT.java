@@ -204,9 +204,10 @@ class DayTwoIT {
   @Order(6)
   void aMaxReplicasChangeReachesSlurmWithoutRestartingSlurmctld() throws Exception {
     Pod controller = client.pods().inNamespace(NAMESPACE).withName("ops-controller-0").get();
-    // Six nodes are more than node set cpu may ever have (maxReplicas 4): Slurm refuses the job.
-    var refused = slurm.exec(slurm.loginPod(), "sbatch", "-p", "cpu", "-N", "6", "-H", "--wrap", "true");
-    assertThat(refused.code()).isNotZero();
+    // Slurm counts the node set's FUTURE placeholders (maxReplicas 4) and its two running nodes:
+    // a job of seven nodes is more than it knows of, and refused at submission.
+    var refused = slurm.exec(slurm.loginPod(), "sbatch", "-p", "cpu", "-N", "7", "-H", "--wrap", "true");
+    assertThat(refused.code()).as("sbatch -N 7: %s", refused.out()).isNotZero();
     assertThat(refused.err()).contains("Requested node configuration is not available");
 
     Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NAMESPACE).withName("ops"), c -> {
@@ -215,8 +216,8 @@ class DayTwoIT {
     });
     // The kubelet refreshes the mounted configuration within about a minute; then Slurm takes the job.
     long[] held = {0};
-    await("a 6-node job is accepted").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(3)).until(() -> {
-      var accepted = slurm.exec(slurm.loginPod(), "sbatch", "--parsable", "-p", "cpu", "-N", "6", "-H", "--wrap", "true");
+    await("a 7-node job is accepted").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(3)).until(() -> {
+      var accepted = slurm.exec(slurm.loginPod(), "sbatch", "--parsable", "-p", "cpu", "-N", "7", "-H", "--wrap", "true");
       if (accepted.code() == 0) {
         held[0] = Long.parseLong(accepted.out().strip());
       }
