@@ -102,11 +102,28 @@ final class SlurmOnKubernetes {
 
   /** Runs a command in a pod of the cluster's namespace, whatever its exit code. */
   Exec exec(String pod, String... command) throws Exception {
+    return exec(pod, java.time.Duration.ofSeconds(60), command);
+  }
+
+  /** Runs a command in a pod of the cluster's namespace that may take up to {@code timeout}. */
+  Exec exec(String pod, java.time.Duration timeout, String... command) throws Exception {
+    return exec(namespace, pod, null, timeout, command);
+  }
+
+  /** Runs a command in a container (null: the first) of a pod of any namespace. */
+  Exec execIn(String podNamespace, String pod, String container, String... command) throws Exception {
+    return exec(podNamespace, pod, container, java.time.Duration.ofSeconds(60), command);
+  }
+
+  private Exec exec(String podNamespace, String pod, String container, java.time.Duration timeout, String... command)
+      throws Exception {
     var out = new ByteArrayOutputStream();
     var err = new ByteArrayOutputStream();
-    try (ExecWatch watch = client.pods().inNamespace(namespace).withName(pod)
-        .writingOutput(out).writingError(err).exec(command)) {
-      int code = watch.exitCode().get(60, TimeUnit.SECONDS);
+    var target = client.pods().inNamespace(podNamespace).withName(pod);
+    var streams = container == null ? target.writingOutput(out).writingError(err)
+        : target.inContainer(container).writingOutput(out).writingError(err);
+    try (ExecWatch watch = streams.exec(command)) {
+      int code = watch.exitCode().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       return new Exec(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
   }
