@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.slurmkube.api.SlurmCluster;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,13 +41,7 @@ class BusyQueueIT {
     client = LocalCluster.client();
     SlurmOnKubernetes.installOperator();
     slurm = new SlurmOnKubernetes(client, NAMESPACE, "busy", "cpu");
-    slurm.freshNamespace();
-    try (InputStream in = BusyQueueIT.class.getResourceAsStream("/busy-cluster.yaml")) {
-      SlurmCluster cluster = client.resources(SlurmCluster.class).load(in).item();
-      cluster.getMetadata().setNamespace(NAMESPACE);
-      client.resource(cluster).create();
-    }
-    await("SlurmCluster busy Ready").atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(2)).until(slurm::isReady);
+    slurm.createReady("/busy-cluster.yaml");
   }
 
   @AfterAll

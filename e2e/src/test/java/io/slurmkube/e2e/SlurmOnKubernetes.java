@@ -63,6 +63,21 @@ final class SlurmOnKubernetes {
         .serverSideApply();
   }
 
+  /**
+   * Creates the SlurmCluster of a test resource (a YAML file on the test classpath) in a fresh
+   * namespace, and waits until it is Ready.
+   */
+  void createReady(String resource) throws Exception {
+    freshNamespace();
+    try (InputStream in = SlurmOnKubernetes.class.getResourceAsStream(resource)) {
+      SlurmCluster created = client.resources(SlurmCluster.class).load(in).item();
+      created.getMetadata().setNamespace(namespace);
+      client.resource(created).create();
+    }
+    org.awaitility.Awaitility.await("SlurmCluster " + cluster + " Ready").atMost(java.time.Duration.ofMinutes(4))
+        .pollInterval(java.time.Duration.ofSeconds(2)).until(this::isReady);
+  }
+
   SlurmCluster slurmCluster() {
     return client.resources(SlurmCluster.class).inNamespace(namespace).withName(cluster).get();
   }
