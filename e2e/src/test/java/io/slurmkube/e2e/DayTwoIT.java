@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.slurmkube.api.NodeSet;
 import io.slurmkube.api.SlurmCluster;
 import io.slurmkube.testing.Conflicts;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
@@ -36,13 +35,7 @@ class DayTwoIT {
     client = LocalCluster.client();
     SlurmOnKubernetes.installOperator();
     slurm = new SlurmOnKubernetes(client, NAMESPACE, "ops", "cpu");
-    slurm.freshNamespace();
-    try (InputStream in = DayTwoIT.class.getResourceAsStream("/day2-cluster.yaml")) {
-      SlurmCluster cluster = client.resources(SlurmCluster.class).load(in).item();
-      cluster.getMetadata().setNamespace(NAMESPACE);
-      client.resource(cluster).create();
-    }
-    await("SlurmCluster ops Ready").atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(2)).until(slurm::isReady);
+    slurm.createReady("/day2-cluster.yaml");
   }
 
   @AfterAll

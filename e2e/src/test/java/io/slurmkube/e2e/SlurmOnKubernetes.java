@@ -63,6 +63,21 @@ final class SlurmOnKubernetes {
         .serverSideApply();
   }
 
+  /**
+   * Creates the SlurmCluster of a test resource (a YAML file on the test classpath) in a fresh
+   * namespace, and waits until it is Ready.
+   */
+  void createReady(String resource) throws Exception {
+    freshNamespace();
+    try (InputStream in = SlurmOnKubernetes.class.getResourceAsStream(resource)) {
+      SlurmCluster created = client.resources(SlurmCluster.class).load(in).item();
+      created.getMetadata().setNamespace(namespace);
+      client.resource(created).create();
+    }
+    org.awaitility.Awaitility.await("SlurmCluster " + cluster + " Ready").atMost(java.time.Duration.ofMinutes(4))
+        .pollInterval(java.time.Duration.ofSeconds(2)).until(this::isReady);
+  }
+
   SlurmCluster slurmCluster() {
     return client.resources(SlurmCluster.class).inNamespace(namespace).withName(cluster).get();
   }
@@ -102,11 +117,28 @@ final class SlurmOnKubernetes {
 
   /** Runs a command in a pod of the cluster's namespace, whatever its exit code. */
   Exec exec(String pod, String... command) throws Exception {
+    return exec(pod, java.time.Duration.ofSeconds(60), command);
+  }
+
+  /** Runs a command in a pod of the cluster's namespace that may take up to {@code timeout}. */
+  Exec exec(String pod, java.time.Duration timeout, String... command) throws Exception {
+    return exec(namespace, pod, null, timeout, command);
+  }
+
+  /** Runs a command in a container (null: the first) of a pod of any namespace. */
+  Exec execIn(String podNamespace, String pod, String container, String... command) throws Exception {
+    return exec(podNamespace, pod, container, java.time.Duration.ofSeconds(60), command);
+  }
+
+  private Exec exec(String podNamespace, String pod, String container, java.time.Duration timeout, String... command)
+      throws Exception {
     var out = new ByteArrayOutputStream();
     var err = new ByteArrayOutputStream();
-    try (ExecWatch watch = client.pods().inNamespace(namespace).withName(pod)
-        .writingOutput(out).writingError(err).exec(command)) {
-      int code = watch.exitCode().get(60, TimeUnit.SECONDS);
+    var target = client.pods().inNamespace(podNamespace).withName(pod);
+    var streams = container == null ? target.writingOutput(out).writingError(err)
+        : target.inContainer(container).writingOutput(out).writingError(err);
+    try (ExecWatch watch = streams.exec(command)) {
+      int code = watch.exitCode().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       return new Exec(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
   }

@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.slurmkube.api.PodTemplate;
 import io.slurmkube.api.SlurmCluster;
 import io.slurmkube.testing.Conflicts;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -76,13 +75,7 @@ class SoakIT {
     client = LocalCluster.client();
     SlurmOnKubernetes.installOperator();
     slurm = new SlurmOnKubernetes(client, NAMESPACE, CLUSTER, "cpu");
-    slurm.freshNamespace();
-    try (InputStream in = SoakIT.class.getResourceAsStream("/soak-cluster.yaml")) {
-      SlurmCluster cluster = client.resources(SlurmCluster.class).load(in).item();
-      cluster.getMetadata().setNamespace(NAMESPACE);
-      client.resource(cluster).create();
-    }
-    await("SlurmCluster soak Ready").atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(2)).until(slurm::isReady);
+    slurm.createReady("/soak-cluster.yaml");
   }
 
   @AfterAll
