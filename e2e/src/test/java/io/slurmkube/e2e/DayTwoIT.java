@@ -198,8 +198,9 @@ class DayTwoIT {
   void aMaxReplicasChangeReachesSlurmWithoutRestartingSlurmctld() throws Exception {
     Pod controller = client.pods().inNamespace(NAMESPACE).withName("ops-controller-0").get();
     // Slurm counts the node set's FUTURE placeholders (maxReplicas 4) and its two running nodes:
-    // a job of seven nodes is more than it knows of, and refused at submission.
-    var refused = slurm.exec(slurm.loginPod(), "sbatch", "-p", "cpu", "-N", "7", "-H", "--wrap", "true");
+    // a job of seven nodes is more than it knows of, and refused at submission. (Not held: Slurm
+    // accepts a held job of any size.) The autoscaler never counts a job larger than maxReplicas.
+    var refused = slurm.exec(slurm.loginPod(), "sbatch", "-p", "cpu", "-N", "7", "--wrap", "true");
     assertThat(refused.code()).as("sbatch -N 7: %s", refused.out()).isNotZero();
     assertThat(refused.err()).contains("Requested node configuration is not available");
 
@@ -208,15 +209,15 @@ class DayTwoIT {
       return c;
     });
     // The kubelet refreshes the mounted configuration within about a minute; then Slurm takes the job.
-    long[] held = {0};
+    long[] accepted7 = {0};
     await("a 7-node job is accepted").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(3)).until(() -> {
-      var accepted = slurm.exec(slurm.loginPod(), "sbatch", "--parsable", "-p", "cpu", "-N", "7", "-H", "--wrap", "true");
+      var accepted = slurm.exec(slurm.loginPod(), "sbatch", "--parsable", "-p", "cpu", "-N", "7", "--wrap", "true");
       if (accepted.code() == 0) {
-        held[0] = Long.parseLong(accepted.out().strip());
+        accepted7[0] = Long.parseLong(accepted.out().strip());
       }
       return accepted.code() == 0;
     });
-    slurm.login("scancel", Long.toString(held[0]));
+    slurm.login("scancel", Long.toString(accepted7[0]));
 
     Pod after = client.pods().inNamespace(NAMESPACE).withName("ops-controller-0").get();
     assertThat(after.getMetadata().getUid()).as("the slurmctld pod is the same pod").isEqualTo(controller.getMetadata().getUid());
