@@ -105,7 +105,7 @@ build_dockerfile() {
   [ -f "$dir/Dockerfile" ] || die "no Dockerfile in $dir"
   [ -z "$parent" ] || [ -s "$parent" ] || die "no parent image archive $parent"
   local base; base=$(build_base)
-  local key; key=$( (cd "$dir" && find . -type f -print0 | sort -z | xargs -0 sha256sum; sha256sum "$base" ${parent:+"$parent"}) | sha256sum | cut -c1-16)
+  local key; key=$( (cd "$dir" && find . -type f -not -path '*/target/*' -print0 | sort -z | xargs -0 sha256sum; sha256sum "$base" ${parent:+"$parent"}) | sha256sum | cut -c1-16)
   local out=$IMAGES/$(echo "$ref" | tr '/:' '__')-$key.tar
   if [ ! -s "$out" ]; then
     start_dockerd
