@@ -108,7 +108,9 @@ public final class ControllerBuilder {
           .withNewTemplate()
             .withNewMetadata()
               .withLabels(labels)
-              .withAnnotations(Map.of(ClusterModel.CONFIG_HASH, model.controllerConfigHash()))
+              // kubectl exec/logs without -c mean slurmctld, not the queue reader.
+              .withAnnotations(Map.of(ClusterModel.CONFIG_HASH, model.controllerConfigHash(),
+                  "kubectl.kubernetes.io/default-container", "slurmctld"))
             .endMetadata()
             .withNewSpec()
               .withDnsConfig(PodParts.slurmDns(model))
