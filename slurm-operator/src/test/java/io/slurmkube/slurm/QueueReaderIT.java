@@ -75,6 +75,8 @@ class QueueReaderIT {
     List<String> ids = new ArrayList<>();
     try {
       ids.add(sbatch("-J", "running", "-w", CPU_NODE, "--wrap", "sleep 300"));
+      String requeued = sbatch("--requeue", "-J", "requeued", "-w", CPU_NODE, "--wrap", "sleep 300");
+      ids.add(requeued);
       String held = sbatch("-H", "-J", "held", "--wrap", "true");
       ids.add(held);
       ids.add(sbatch("--begin=now+1hour", "-J", "later", "--wrap", "true"));
@@ -87,8 +89,11 @@ class QueueReaderIT {
       ids.add(sbatch("--gpus=3", "-J", "gpus-per-job", "--wrap", "true"));
       // A '|' in the constraint (and the job name) must not shift a field of the reader's parse.
       ids.add(sbatch("-C", "cpu|gpu", "-J", "a|b", "-c", "2", "-N", "3", "--wrap", "true"));
-      awaitTrue("the sleep job runs", Duration.ofSeconds(60),
-          () -> exec(cluster.controller, "squeue", "-h", "-o", "%T", "-j", ids.get(0)).strip().equals("RUNNING"));
+      awaitTrue("the sleep jobs run", Duration.ofSeconds(60), () -> exec(cluster.controller, "squeue", "-h", "-o", "%T",
+          "-j", ids.get(0) + "," + requeued).strip().equals("RUNNING\nRUNNING"));
+      // Requeued: PENDING and COMPLETING for a moment (squeue prints only COMPLETING), then pending
+      // with a start delay. The comparison below waits out the moment; a lasting difference fails.
+      exec(cluster.controller, "scontrol", "requeue", requeued);
 
       // Both reads of one queue: equal once no job starts or ends between them; a difference
       // that persists for 30 s fails, with both sides shown.
@@ -116,6 +121,8 @@ class QueueReaderIT {
       assertThat(fromReader).as("the queue reader's jobs against slurmrestd's").isEqualTo(fromRest);
       // Every kind of job above is in there: running, pending array, held, ...
       assertThat(fromRest.keySet()).hasSizeGreaterThanOrEqualTo(ids.size());
+      assertThat(readerJobs).filteredOn(j -> j.id() == Long.parseLong(requeued)).singleElement()
+          .satisfies(j -> assertThat(j.isPending()).isTrue());
       assertThat(readerJobs).anyMatch(SlurmJob::isRunning).anyMatch(j -> j.start().held())
           .anyMatch(j -> j.pendingTasks() > 1).anyMatch(j -> j.gpus() > 0).anyMatch(j -> j.features().contains("|"));
 
