@@ -125,6 +125,10 @@ public final class Squeue {
    */
   static String reasonCode(String reason) {
     String r = text(reason);
+    // The scheduler's wording for WAIT_NODE_NOT_AVAIL when required nodes are down or drained.
+    if (r.startsWith("Nodes required for job are DOWN")) {
+      return "ReqNodeNotAvail";
+    }
     int comma = r.indexOf(',');
     return comma < 0 ? r : r.substring(0, comma).strip();
   }

@@ -77,6 +77,15 @@ class SqueueTest {
   }
 
   @Test
+  void descriptionsAreTurnedIntoTheReasonCodeSlurmrestdGives() {
+    assertEquals("ReqNodeNotAvail", Squeue.reasonCode("ReqNodeNotAvail, UnavailableNodes:n[1-4]"));
+    assertEquals("ReqNodeNotAvail",
+        Squeue.reasonCode("Nodes required for job are DOWN, DRAINED or reserved for jobs in higher priority partitions"));
+    assertEquals("Resources", Squeue.reasonCode("Resources"));
+    assertEquals("", Squeue.reasonCode("(null)"));
+  }
+
+  @Test
   void flagsAreMappedToTheirBaseState() {
     assertEquals(List.of("PENDING", "REQUEUED"), Squeue.states("REQUEUED"));
     assertEquals(List.of("RUNNING", "CONFIGURING"), Squeue.states("CONFIGURING"));
