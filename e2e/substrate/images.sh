@@ -105,7 +105,15 @@ build_dockerfile() {
   [ -f "$dir/Dockerfile" ] || die "no Dockerfile in $dir"
   [ -z "$parent" ] || [ -s "$parent" ] || die "no parent image archive $parent"
   local base; base=$(build_base)
-  local key; key=$( (cd "$dir" && find . -type f -print0 | sort -z | xargs -0 sha256sum; sha256sum "$base" ${parent:+"$parent"}) | sha256sum | cut -c1-16)
+  # What .dockerignore leaves out of the build cannot change the image: it stays out of the key too
+  # (slurmctld-image/queue-reader/target, Maven's output next to the sources the image compiles).
+  local skip=() pattern
+  if [ -f "$dir/.dockerignore" ]; then
+    while read -r pattern; do
+      [ -n "$pattern" ] && [ "${pattern#\#}" = "$pattern" ] && skip+=(-not -path "./${pattern%/}" -not -path "./${pattern%/}/*")
+    done <"$dir/.dockerignore"
+  fi
+  local key; key=$( (cd "$dir" && find . -type f "${skip[@]}" -print0 | sort -z | xargs -0 sha256sum; sha256sum "$base" ${parent:+"$parent"}) | sha256sum | cut -c1-16)
   local out=$IMAGES/$(echo "$ref" | tr '/:' '__')-$key.tar
   if [ ! -s "$out" ]; then
     start_dockerd

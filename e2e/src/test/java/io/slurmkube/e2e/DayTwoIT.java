@@ -221,8 +221,13 @@ class DayTwoIT {
 
     Pod after = client.pods().inNamespace(NAMESPACE).withName("ops-controller-0").get();
     assertThat(after.getMetadata().getUid()).as("the slurmctld pod is the same pod").isEqualTo(controller.getMetadata().getUid());
-    assertThat(after.getStatus().getContainerStatuses().get(0).getRestartCount()).as("slurmctld was not restarted")
-        .isEqualTo(controller.getStatus().getContainerStatuses().get(0).getRestartCount());
+    // By name: the pod also runs the queue reader, and statuses come sorted by container name.
+    assertThat(slurmctldRestarts(after)).as("slurmctld was not restarted").isEqualTo(slurmctldRestarts(controller));
+  }
+
+  private static int slurmctldRestarts(Pod pod) {
+    return pod.getStatus().getContainerStatuses().stream().filter(s -> s.getName().equals("slurmctld")).findFirst()
+        .orElseThrow().getRestartCount();
   }
 
   @Test

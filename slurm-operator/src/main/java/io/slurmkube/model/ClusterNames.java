@@ -16,6 +16,8 @@ public record ClusterNames(String cluster, String namespace) {
   public String databaseHost() { return database() + "-0." + database() + "." + namespace + ".svc.cluster.local"; }
   public String restApi() { return cluster + "-restapi"; }
   public String restApiUrl() { return "http://" + restApi() + "." + namespace + ".svc.cluster.local:6820"; }
+  /** The queue reader, on the controller's headless Service (it runs in the slurmctld pod). */
+  public String queueReaderUrl() { return "http://" + controller() + "." + namespace + ".svc.cluster.local:" + ControllerBuilder.QUEUE_READER_PORT; }
   public String login() { return cluster + "-login"; }
   /** The embedded shared /home claim. */
   public String home() { return cluster + "-home"; }

@@ -1,8 +1,14 @@
 package io.slurmkube.model;
 
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.slurmkube.model.Labels.Component;
@@ -19,13 +25,65 @@ public final class ControllerBuilder {
    * node set with no running node would be refused ("Requested node configuration is not available").
    */
   static final String PLACEHOLDERS_APPLIED = "/run/slurmctld/placeholders-applied";
+  /**
+   * slurmctld's run directory, shared with the queue reader: slurmctld creates its sack socket
+   * (auth/slurm for local clients) there, through which squeue in the reader's container
+   * authenticates as the slurm user without the cluster's key.
+   */
+  static final String RUN_VOLUME = "run";
+  static final String RUN_DIR = "/run/slurmctld";
+  public static final String QUEUE_READER = "queue-reader";
+  public static final int QUEUE_READER_PORT = 6821;
+  /** The slurm user and group of the project's images (slurmctld-image/Dockerfile). */
+  static final long SLURM_UID = 64030;
 
   private ControllerBuilder() {}
 
   public static Service service(ClusterModel model) {
     // slurmd pods must reach a controller that is starting, to register as soon as it listens.
-    return PodParts.headlessService(model, model.names().controller(), Component.CONTROLLER, "slurmctld",
+    Service service = PodParts.headlessService(model, model.names().controller(), Component.CONTROLLER, "slurmctld",
         SlurmConfig.SLURMCTLD_PORT, true);
+    service.getSpec().getPorts().add(new ServicePortBuilder().withName(QUEUE_READER).withPort(QUEUE_READER_PORT).build());
+    return service;
+  }
+
+  /**
+   * The queue reader (slurmctld-image/queue-reader): squeue polled next to slurmctld and served as
+   * compact JSON, the operator's queue read (slurmrestd's listing costs seconds and gigabytes at
+   * 10,000 jobs). Same image, so squeue always matches the cluster's Slurm; the slurm user, no
+   * key, a small memory limit.
+   */
+  static Container queueReader(ClusterModel model, VolumeMount run) {
+    var spec = model.spec();
+    return new ContainerBuilder()
+        .withName(QUEUE_READER)
+        .withImage(spec.image)
+        .withImagePullPolicy(spec.imagePullPolicy)
+        .withArgs(QUEUE_READER)
+        .addNewPort().withName(QUEUE_READER).withContainerPort(QUEUE_READER_PORT).endPort()
+        // Restarted only when squeue has failed for minutes (its /healthz), not when slurmctld is slow.
+        .withNewLivenessProbe()
+          .withNewHttpGet().withPath("/healthz").withNewPort(QUEUE_READER_PORT).endHttpGet()
+          .withInitialDelaySeconds(60)
+          .withPeriodSeconds(30)
+          .withTimeoutSeconds(5)
+          .withFailureThreshold(6)
+        .endLivenessProbe()
+        .withNewResources()
+          .addToRequests("cpu", new Quantity("20m"))
+          .addToRequests("memory", new Quantity("128Mi"))
+          .addToLimits("memory", new Quantity("256Mi"))
+        .endResources()
+        .withNewSecurityContext()
+          .withRunAsUser(SLURM_UID)
+          .withRunAsGroup(SLURM_UID)
+          .withRunAsNonRoot(true)
+          .withAllowPrivilegeEscalation(false)
+          .withReadOnlyRootFilesystem(true)
+          .withNewCapabilities().withDrop("ALL").endCapabilities()
+        .endSecurityContext()
+        .withVolumeMounts(PodParts.configMount(), run)
+        .build();
   }
 
 
@@ -40,6 +98,7 @@ public final class ControllerBuilder {
           .withNewResources().addToRequests("storage", new Quantity(spec.controller.storageSize)).endResources()
         .endSpec()
         .build();
+    var run = new VolumeMountBuilder().withName(RUN_VOLUME).withMountPath(RUN_DIR).build();
     return new StatefulSetBuilder()
         .withMetadata(Owned.meta(model.cluster(), model.names().controller(), labels))
         .withNewSpec()
@@ -49,7 +108,9 @@ public final class ControllerBuilder {
           .withNewTemplate()
             .withNewMetadata()
               .withLabels(labels)
-              .withAnnotations(Map.of(ClusterModel.CONFIG_HASH, model.controllerConfigHash()))
+              // kubectl exec/logs without -c mean slurmctld, not the queue reader.
+              .withAnnotations(Map.of(ClusterModel.CONFIG_HASH, model.controllerConfigHash(),
+                  "kubectl.kubernetes.io/default-container", "slurmctld"))
             .endMetadata()
             .withNewSpec()
               .withDnsConfig(PodParts.slurmDns(model))
@@ -70,8 +131,11 @@ public final class ControllerBuilder {
                 .withResources(PodParts.requests("100m", "256Mi"))
                 .withVolumeMounts(PodParts.configMount(), PodParts.secretsMount())
                 .addNewVolumeMount().withName(STATE_VOLUME).withMountPath("/var/spool/slurmctld").endVolumeMount()
+                .addToVolumeMounts(run)
               .endContainer()
-              .withVolumes(PodParts.configVolume(model), PodParts.secretsVolume(model, true, false))
+              .addToContainers(queueReader(model, run))
+              .withVolumes(PodParts.configVolume(model), PodParts.secretsVolume(model, true, false),
+                  new VolumeBuilder().withName(RUN_VOLUME).withNewEmptyDir().withMedium("Memory").withSizeLimit(new Quantity("16Mi")).endEmptyDir().build())
             .endSpec()
           .endTemplate()
           .withVolumeClaimTemplates(claim)

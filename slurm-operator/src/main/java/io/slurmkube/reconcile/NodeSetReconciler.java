@@ -219,11 +219,13 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
       nodeSet.getStatus().lastScaleDecision = "not scaling: cannot read the Slurm queue: " + e.getMessage();
       return;
     }
+    // Where the queue came from when not the queue reader, or that Slurm answers slowly.
+    String queueNote = view.client().queueNote();
     // A job that an autoscaling node set listed earlier in the cluster could run is that set's to scale for.
     jobs = QueueDemand.unclaimed(earlierNodeSets(cluster, spec.nodeSetName), jobs, now);
     var decision = ScalePolicy.decide(nodeSetView, jobs, idleSince,
         Duration.ofSeconds(spec.scaleDownDelaySeconds == null ? 60 : spec.scaleDownDelaySeconds), now);
-    nodeSet.getStatus().lastScaleDecision = decision.reason();
+    nodeSet.getStatus().lastScaleDecision = decision.reason() + (queueNote == null ? "" : " (" + queueNote + ")");
     if (decision.changes(current)) {
       // A merge patch without resourceVersion (no read-modify-write to conflict), under a field manager
       // of its own, so that managedFields tell its writes from kubectl scale's.

@@ -2,7 +2,8 @@ package io.slurmkube.slurm;
 
 /**
  * Reads GPU counts out of Slurm's GRES and TRES strings: {@code gpu:2}, {@code gpu:a100:2(S:0-1)},
- * {@code gpu:1(IDX:0)}, {@code gres/gpu:4}, {@code gres/gpu:a100:1,gres/shard:2}.
+ * {@code gpu:1(IDX:0)}, {@code gres/gpu:4}, {@code gres/gpu:a100:1,gres/shard:2}, and the TRES form
+ * {@code gres/gpu=1} or {@code gres/gpu:a100=2} (how Slurm 24.11 prints --gpus-per-task).
  */
 final class Gres {
   private Gres() {}
@@ -36,6 +37,18 @@ final class Gres {
       spec = spec.substring("gres/".length());
     } else if (spec.startsWith("gres:")) {
       spec = spec.substring("gres:".length());
+    }
+    int equals = spec.indexOf('=');
+    if (equals >= 0) {
+      String name = spec.substring(0, equals);
+      if (!name.equals("gpu") && !name.startsWith("gpu:")) {
+        return 0;
+      }
+      try {
+        return Integer.parseInt(spec.substring(equals + 1));
+      } catch (NumberFormatException e) {
+        return 0;
+      }
     }
     String[] parts = spec.split(":");
     if (parts.length < 2 || !parts[0].equals("gpu")) {

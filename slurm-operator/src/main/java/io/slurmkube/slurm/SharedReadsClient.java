@@ -23,6 +23,7 @@ public final class SharedReadsClient implements SlurmClient {
   private final Duration maxAge;
   private final Clock clock;
   private final SharedRead<List<SlurmJob>> jobs = new SharedRead<>();
+  private final SharedRead<List<SlurmJob>> activeJobs = new SharedRead<>();
   private final SharedRead<List<SlurmNode>> nodes = new SharedRead<>();
 
   public SharedReadsClient(SlurmClient delegate, Duration maxAge, Clock clock) {
@@ -44,6 +45,16 @@ public final class SharedReadsClient implements SlurmClient {
   @Override
   public List<SlurmJob> jobs() {
     return jobs.get(delegate::jobs);
+  }
+
+  @Override
+  public List<SlurmJob> activeJobs() {
+    return activeJobs.get(delegate::activeJobs);
+  }
+
+  @Override
+  public String queueNote() {
+    return delegate.queueNote();
   }
 
   @Override
@@ -72,6 +83,7 @@ public final class SharedReadsClient implements SlurmClient {
       return delegate.submitJob(job);
     } finally {
       jobs.forget();
+      activeJobs.forget();
     }
   }
 

@@ -28,6 +28,14 @@ public interface SlurmClient {
     return jobs().stream().filter(job -> job.isPending() || job.isRunning()).toList();
   }
 
+  /**
+   * What the operator should say about the last queue read, e.g. that it came from slurmrestd
+   * because the queue reader did not answer, or that Slurm answers slowly; null when nothing.
+   */
+  default String queueNote() {
+    return null;
+  }
+
   /** Every node slurmctld knows, dynamic ones included (FUTURE placeholders are left out). */
   List<SlurmNode> nodes();
 

@@ -23,6 +23,12 @@ public class SlurmConnections {
   static final String OPERATOR_USER = "slurm";
   /** Node sets reconcile every second each; within this age they share one queue and node listing. */
   static final Duration SHARED_READ_AGE = Duration.ofMillis(500);
+  /** The queue reader answers from memory: anything slower is a reader in trouble. */
+  static final Duration READER_TIMEOUT = Duration.ofSeconds(2);
+  /** A snapshot older than this means its squeue keeps failing: read slurmrestd instead. */
+  static final Duration READER_MAX_AGE = Duration.ofSeconds(30);
+  /** After the reader failed, the queue comes from slurmrestd for this long before the reader is asked again. */
+  static final Duration READER_RETRY_AFTER = Duration.ofSeconds(30);
 
   private record Cached(String keyVersion, SlurmClient client) {}
 
@@ -58,8 +64,11 @@ public class SlurmConnections {
       return cached.client();
     }
     byte[] jwtKey = Base64.getDecoder().decode(secret.getData().get(KeySecrets.JWT_KEY));
-    SlurmClient client = new SharedReadsClient(
-        SlurmClients.connect(URI.create(model.names().restApiUrl()), new JwtSigner(jwtKey, OPERATOR_USER)),
+    SlurmClient rest = SlurmClients.connect(URI.create(model.names().restApiUrl()), new JwtSigner(jwtKey, OPERATOR_USER));
+    // The queue comes from the queue reader in the slurmctld pod; slurmrestd serves the rest.
+    var reader = new QueueReaderClient(URI.create(model.names().queueReaderUrl()), READER_TIMEOUT, READER_MAX_AGE,
+        Clock.systemUTC());
+    SlurmClient client = new SharedReadsClient(new ReaderFirstClient(rest, reader, READER_RETRY_AFTER, Clock.systemUTC()),
         SHARED_READ_AGE, Clock.systemUTC());
     clients.put(key, new Cached(version, client));
     return client;

@@ -36,6 +36,27 @@ class BuildersTest {
   }
 
   @Test
+  void theQueueReaderRunsNextToSlurmctldAsTheSlurmUserWithoutTheKey() {
+    var pod = ControllerBuilder.statefulSet(model).getSpec().getTemplate().getSpec();
+    var reader = pod.getContainers().stream().filter(c -> c.getName().equals("queue-reader")).findFirst().orElseThrow();
+    assertThat(reader.getImage()).isEqualTo(pod.getContainers().get(0).getImage());
+    assertThat(reader.getArgs()).containsExactly("queue-reader");
+    assertThat(reader.getSecurityContext().getRunAsUser()).isEqualTo(64030L);
+    assertThat(reader.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(reader.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+    assertThat(reader.getResources().getLimits().get("memory").toString()).isEqualTo("256Mi");
+    // slurmctld's sack socket is shared through /run/slurmctld; the secrets (slurm.key) are not mounted.
+    assertThat(reader.getVolumeMounts()).extracting(m -> m.getMountPath())
+        .containsExactlyInAnyOrder(ClusterModel.CONFIG_MOUNT, "/run/slurmctld");
+    assertThat(pod.getContainers().get(0).getVolumeMounts()).extracting(m -> m.getMountPath()).contains("/run/slurmctld");
+    assertThat(pod.getVolumes()).filteredOn(v -> v.getName().equals("run")).singleElement()
+        .satisfies(v -> assertThat(v.getEmptyDir()).isNotNull());
+    assertThat(ControllerBuilder.service(model).getSpec().getPorts()).extracting(p -> p.getName() + ":" + p.getPort())
+        .containsExactly("slurmctld:6817", "queue-reader:6821");
+    assertThat(model.names().queueReaderUrl()).isEqualTo("http://demo-controller." + model.namespace() + ".svc.cluster.local:6821");
+  }
+
+  @Test
   void restApiRunsTheRestRoleWithoutTheAuthKeyOfOtherDaemons() {
     var deployment = RestApiBuilder.deployment(model);
     assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).containsExactly("slurmrestd");

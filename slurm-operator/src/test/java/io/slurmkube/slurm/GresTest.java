@@ -22,6 +22,14 @@ class GresTest {
   }
 
   @Test
+  void readsTheTresFormOfPerTaskRequests() {
+    // squeue and slurmrestd 24.11 print --gpus-per-task=1 as tres_per_task "gres/gpu=1".
+    assertThat(Gres.gpus("gres/gpu=1")).isEqualTo(1);
+    assertThat(Gres.gpus("cpu=2,gres/gpu:a100=2")).isEqualTo(2);
+    assertThat(Gres.gpus("gres/shard=2")).isZero();
+  }
+
+  @Test
   void noGpusIsZero() {
     assertThat(Gres.gpus("")).isZero();
     assertThat(Gres.gpus(null)).isZero();

@@ -36,8 +36,9 @@ final class SlurmTestCluster implements AutoCloseable {
   static final String CLUSTER = "demo";
   static final String CPU_NODE = "demo-cpu-0";
   static final String GPU_NODE = "demo-gpu-0";
-  static final String CONTROL_IMAGE = "slurmkube.local/slurmctld:24.11";
-  static final String NODE_IMAGE = "slurmkube.local/slurmd:24.11";
+  /** -Dslurmkube.controlImage=... builds and runs the control-plane image under another tag (experiments). */
+  static final String CONTROL_IMAGE = System.getProperty("slurmkube.controlImage", "slurmkube.local/slurmctld:24.11");
+  static final String NODE_IMAGE = System.getProperty("slurmkube.nodeImage", "slurmkube.local/slurmd:24.11");
   private static final String DB_PASSWORD = "test-db-password";
 
   private final Path work;
@@ -51,7 +52,10 @@ final class SlurmTestCluster implements AutoCloseable {
   final GenericContainer<?> cpuNode;
   final GenericContainer<?> gpuNode;
   final GenericContainer<?> login;
+  /** The queue reader, as the slurmctld pod runs it: the slurm user, no key, slurmctld's run directory shared. */
+  final GenericContainer<?> queueReader;
   final URI restUri;
+  final URI queueReaderUri;
 
   /** The node sets and partition the tests run: cpu (up to 4 nodes) and gpu (up to 2, 2 GPUs each). */
   static SlurmClusterSpec spec() {
@@ -93,6 +97,8 @@ final class SlurmTestCluster implements AutoCloseable {
     work = Files.createTempDirectory("slurmkube-it");
     Path config = Files.createDirectories(work.resolve("config"));
     Path secrets = Files.createDirectories(work.resolve("secrets"));
+    // slurmctld's /run/slurmctld, shared with the queue reader as the pod's emptyDir: its sack socket.
+    Files.createDirectories(work.resolve("run"));
     var random = new SecureRandom();
     byte[] authKey = new byte[64];
     random.nextBytes(authKey);
@@ -124,10 +130,24 @@ final class SlurmTestCluster implements AutoCloseable {
           .waitingFor(Wait.forLogMessage(".*slurmdbd version .* started.*", 1).withStartupTimeout(Duration.ofMinutes(2))));
       // Ready, as the pod's probe says, once the entrypoint has created the FUTURE placeholders.
       controller = control("slurmctld", "slurmctld")
+          .withFileSystemBind(work.resolve("run").toString(), "/run/slurmctld", BindMode.READ_WRITE)
           .waitingFor(Wait.forLogMessage(".*placeholders applied: .*", 1).withStartupTimeout(Duration.ofMinutes(1)));
       start(controller);
       restApi = control("slurmrestd", "slurmrestd").withExtraHost("test-runner", gateway);
       start(restApi);
+      // No secrets and no root, as in the pod (ControllerBuilder.queueReader).
+      queueReader = new GenericContainer<>(DockerImageName.parse(CONTROL_IMAGE))
+          .withNetwork(network)
+          .withNetworkAliases("queue-reader")
+          .withCreateContainerCmdModifier(cmd -> {
+            cmd.withUser("64030:64030");
+            cmd.getHostConfig().withReadonlyRootfs(true).withMemory(256L * 1024 * 1024);
+          })
+          .withFileSystemBind(work.resolve("config").toString(), "/etc/slurmkube/config", BindMode.READ_ONLY)
+          .withFileSystemBind(work.resolve("run").toString(), "/run/slurmctld", BindMode.READ_WRITE)
+          .withCommand("queue-reader")
+          .waitingFor(Wait.forLogMessage(".*queue-reader: serving on.*", 1));
+      start(queueReader);
       cpuNode = node(CPU_NODE, "cpu", 0);
       gpuNode = node(GPU_NODE, "gpu", 2);
       start(cpuNode);
@@ -136,6 +156,7 @@ final class SlurmTestCluster implements AutoCloseable {
           .waitingFor(Wait.forLogMessage(".*sackd serves the configuration.*", 1));
       start(login);
       restUri = URI.create("http://" + ipOf(restApi) + ":6820");
+      queueReaderUri = URI.create("http://" + ipOf(queueReader) + ":6821");
       awaitTrue("slurmrestd answers", Duration.ofSeconds(60), () -> {
         try {
           client().ping();
@@ -218,6 +239,11 @@ final class SlurmTestCluster implements AutoCloseable {
 
   SlurmClient client(Duration requestTimeout) {
     return SlurmClients.connect(restUri, new JwtSigner(jwtKey, "slurm"), requestTimeout, RetryPolicy.defaults());
+  }
+
+  /** The operator's client of the queue reader, with the operator's timeout and age limits. */
+  QueueReaderClient queueReaderClient() {
+    return new QueueReaderClient(queueReaderUri, Duration.ofSeconds(2), Duration.ofSeconds(30), java.time.Clock.systemUTC());
   }
 
   /** A client whose tokens are signed with some other key. */

@@ -1,0 +1,97 @@
+package io.slurmkube.queuereader;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class QueueReaderTest {
+  static final String LINE = SqueueTest.line("1", "N/A", "PENDING", "JobHeldUser", "batch", "1", "1", "1", "N/A", "N/A",
+      "N/A", "N/A", "(null)", "0", "", "root", "(null)") + "\n";
+
+  @Test
+  void pollsNeverOverlapAndASlowPollDelaysTheNext() throws Exception {
+    var running = new AtomicInteger();
+    var most = new AtomicInteger();
+    var runs = new AtomicInteger();
+    Poller.Source slow = () -> {
+      most.accumulateAndGet(running.incrementAndGet(), Math::max);
+      Thread.sleep(150);
+      running.decrementAndGet();
+      runs.incrementAndGet();
+      return LINE;
+    };
+    var poller = new Poller(slow, Duration.ofMillis(10), Clock.systemUTC(), m -> {});
+    Thread thread = new Thread(poller);
+    thread.start();
+    Thread.sleep(700);
+    thread.interrupt();
+    thread.join(2000);
+    assertEquals(1, most.get(), "at most one squeue at a time");
+    assertTrue(runs.get() >= 3 && runs.get() <= 5, "about one poll per 160 ms: " + runs.get());
+    assertTrue(poller.snapshot().readSeconds() >= 0.15, "the duration of the squeue run is reported");
+  }
+
+  @Test
+  void aFailedPollKeepsTheLastJobsAndSaysWhy() throws Exception {
+    var fail = new boolean[] {false};
+    Poller.Source source = () -> {
+      if (fail[0]) {
+        throw new IOException("squeue exited 1: slurm_load_jobs error: Unable to contact slurm controller");
+      }
+      return LINE;
+    };
+    var poller = new Poller(source, Duration.ofSeconds(1), Clock.systemUTC(), m -> {});
+    poller.pollOnce();
+    Instant good = poller.snapshot().readAt();
+    fail[0] = true;
+    poller.pollOnce();
+    assertEquals(1, poller.snapshot().jobs().size());
+    assertEquals(good, poller.snapshot().readAt(), "readAt stays the time of the jobs");
+    assertTrue(poller.snapshot().error().contains("Unable to contact"));
+  }
+
+  @Test
+  void servesTheSnapshotAndHealth() throws Exception {
+    var poller = new Poller(() -> LINE, Duration.ofMillis(50), Clock.systemUTC(), m -> {});
+    try (var reader = new QueueReader(poller, 0, Duration.ofSeconds(30), Clock.systemUTC())) {
+      var http = HttpClient.newHttpClient();
+      URI base = URI.create("http://127.0.0.1:" + reader.port());
+      // Before any poll: 503 on both.
+      reader.start();
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      HttpResponse<String> jobs;
+      do {
+        jobs = http.send(HttpRequest.newBuilder(base.resolve("/v1/jobs")).build(), HttpResponse.BodyHandlers.ofString());
+      } while (jobs.statusCode() != 200 && System.nanoTime() < deadline);
+      assertEquals(200, jobs.statusCode());
+      assertTrue(jobs.body().contains("\"ids\":[1]") && jobs.body().contains("\"held\":true"), jobs.body());
+      var health = http.send(HttpRequest.newBuilder(base.resolve("/healthz")).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, health.statusCode(), health.body());
+    }
+  }
+
+  @Test
+  void healthFailsWhenSqueueKeepsFailing() throws Exception {
+    var poller = new Poller(() -> { throw new IOException("squeue exited 1"); }, Duration.ofMillis(50),
+        Clock.systemUTC(), m -> {});
+    poller.pollOnce();
+    try (var reader = new QueueReader(poller, 0, Duration.ofSeconds(30), Clock.systemUTC())) {
+      reader.start();
+      var http = HttpClient.newHttpClient();
+      var health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + reader.port() + "/healthz")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(503, health.statusCode());
+      assertTrue(health.body().contains("squeue exited 1"), health.body());
+    }
+  }
+}
