@@ -28,10 +28,21 @@ public final class ScalePolicy {
    */
   public static Decision decide(NodeSetView nodeSet, List<SlurmJob> jobs, Map<String, Instant> idleSince,
       Duration scaleDownDelay, Instant now) {
+    return decide(nodeSet, jobs, 0, idleSince, scaleDownDelay, now);
+  }
+
+  /**
+   * @param busySinceRead nodes of the set that became busy after the queue was listed: each may
+   *     run a job the listing still shows pending, so it counts as capacity on its way (otherwise a
+   *     listing a second old would ask for a second node for a job that has just started)
+   * @param idleSince when each idle node of the set was first seen idle (kept by the caller)
+   */
+  public static Decision decide(NodeSetView nodeSet, List<SlurmJob> jobs, int busySinceRead,
+      Map<String, Instant> idleSince, Duration scaleDownDelay, Instant now) {
     int current = nodeSet.replicas();
     int wanted = QueueDemand.nodesWanted(nodeSet, jobs, now);
     int idle = (int) nodeSet.nodes().stream().filter(SlurmNode::isIdle).count();
-    int coming = idle + nodeSet.starting();
+    int coming = idle + nodeSet.starting() + busySinceRead;
 
     if (current < nodeSet.minReplicas()) {
       return new Decision(nodeSet.minReplicas(), "raised to minReplicas " + nodeSet.minReplicas());
@@ -43,7 +54,7 @@ public final class ScalePolicy {
       int target = Math.min(nodeSet.maxReplicas(), current + (wanted - coming));
       if (target > current) {
         return new Decision(target, wanted + " node(s) wanted by pending jobs, " + coming
-            + " idle or starting: scaling up to " + target + (target == nodeSet.maxReplicas() ? " (maxReplicas)" : ""));
+            + " idle, starting or just started: scaling up to " + target + (target == nodeSet.maxReplicas() ? " (maxReplicas)" : ""));
       }
       return new Decision(current, wanted + " node(s) wanted by pending jobs but already at maxReplicas " + current);
     }

@@ -77,6 +77,8 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
   private final Set<ResourceID> budgetKnown = ConcurrentHashMap.newKeySet();
   /** Per node set, when each idle node was first seen idle; lost on restart, which only delays a scale-down. */
   private final Map<ResourceID, Map<String, Instant>> idleSince = new ConcurrentHashMap<>();
+  /** Per node set, when each busy node was first seen busy (in its current run of being busy). */
+  private final Map<ResourceID, Map<String, Instant>> busySince = new ConcurrentHashMap<>();
   /** Pods created or deleted here that the informer has not shown yet. */
   private final PodExpectations expectations = new PodExpectations();
   /** The deletion path: drain, delete idle pods, then let the NodeSet go. */
@@ -197,13 +199,20 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     Instant now = clock.instant();
     // Per node set: two clusters of one name in two namespaces have nodes of the same names.
     Map<String, Instant> idleSince = idleClocks(nodeSet);
+    Map<String, Instant> busySince = busyClocks(nodeSet);
     for (SlurmNode node : view.nodes()) {
       if (node.isIdle()) {
         idleSince.putIfAbsent(node.name(), now);
       } else {
         idleSince.remove(node.name());
       }
+      if (node.isBusy()) {
+        busySince.putIfAbsent(node.name(), now);
+      } else {
+        busySince.remove(node.name());
+      }
     }
+    busySince.keySet().retainAll(view.nodes().stream().map(SlurmNode::name).toList());
     Set<String> partitions = cluster.getSpec().partitions.stream()
         .filter(p -> p.nodeSets.contains(spec.nodeSetName)).map(p -> p.name).collect(Collectors.toSet());
     Set<String> features = new LinkedHashSet<>();
@@ -213,8 +222,14 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     var nodeSetView = new NodeSetView(spec.nodeSetName, partitions, features, spec.cpus, spec.gpus,
         spec.minReplicas == null ? 0 : spec.minReplicas, spec.maxReplicas, current, pods.size(), view.nodes());
     List<io.slurmkube.slurm.SlurmJob> jobs;
+    int busySinceRead;
     try {
-      jobs = view.client().activeJobs();
+      var queue = view.client().activeQueue();
+      jobs = queue.jobs();
+      // Seen busy first after the listing (less the time between two looks): such a node may run
+      // a job the listing shows pending.
+      Instant seenAfter = queue.readAt().minus(AUTOSCALE_PERIOD).minus(SlurmConnections.SHARED_READ_AGE);
+      busySinceRead = (int) busySince.values().stream().filter(t -> !t.isBefore(seenAfter)).count();
     } catch (SlurmException e) {
       nodeSet.getStatus().lastScaleDecision = "not scaling: cannot read the Slurm queue: " + e.getMessage();
       return;
@@ -223,7 +238,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     String queueNote = view.client().queueNote();
     // A job that an autoscaling node set listed earlier in the cluster could run is that set's to scale for.
     jobs = QueueDemand.unclaimed(earlierNodeSets(cluster, spec.nodeSetName), jobs, now);
-    var decision = ScalePolicy.decide(nodeSetView, jobs, idleSince,
+    var decision = ScalePolicy.decide(nodeSetView, jobs, busySinceRead, idleSince,
         Duration.ofSeconds(spec.scaleDownDelaySeconds == null ? 60 : spec.scaleDownDelaySeconds), now);
     nodeSet.getStatus().lastScaleDecision = decision.reason() + (queueNote == null ? "" : " (" + queueNote + ")");
     if (decision.changes(current)) {
@@ -525,8 +540,13 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
   /** What this process kept about a NodeSet that is gone. */
   private void forget(NodeSet nodeSet) {
     idleSince.remove(ResourceID.fromResource(nodeSet));
+    busySince.remove(ResourceID.fromResource(nodeSet));
     budgetKnown.remove(ResourceID.fromResource(nodeSet));
     expectations.forget(nodeSet.getMetadata().getUid());
+  }
+
+  private Map<String, Instant> busyClocks(NodeSet nodeSet) {
+    return busySince.computeIfAbsent(ResourceID.fromResource(nodeSet), id -> new ConcurrentHashMap<>());
   }
 
   private Map<String, Instant> idleClocks(NodeSet nodeSet) {

@@ -38,6 +38,11 @@ public final class ReaderFirstClient implements SlurmClient {
 
   @Override
   public List<SlurmJob> activeJobs() {
+    return activeQueue().jobs();
+  }
+
+  @Override
+  public QueueRead activeQueue() {
     Instant failed = readerFailedAt;
     if (failed == null || !clock.instant().isBefore(failed.plus(retryAfter))) {
       try {
@@ -48,7 +53,8 @@ public final class ReaderFirstClient implements SlurmClient {
         readerFailedAt = null;
         note = snapshot.readSeconds() > SLOW_SECONDS
             ? String.format(Locale.ROOT, "Slurm answers slowly: squeue took %.1f s", snapshot.readSeconds()) : null;
-        return snapshot.jobs().stream().filter(j -> j.isPending() || j.isRunning()).toList();
+        return new QueueRead(snapshot.jobs().stream().filter(j -> j.isPending() || j.isRunning()).toList(),
+            snapshot.readAt());
       } catch (SlurmUnavailableException e) {
         if (failed == null) {
           LOG.warn("queue read from slurmrestd instead: {}", e.getMessage());
@@ -57,7 +63,7 @@ public final class ReaderFirstClient implements SlurmClient {
         note = "queue read from slurmrestd: " + e.getMessage();
       }
     }
-    return rest.activeJobs();
+    return rest.activeQueue();
   }
 
   @Override

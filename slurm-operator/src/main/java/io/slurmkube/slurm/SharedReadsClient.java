@@ -23,7 +23,7 @@ public final class SharedReadsClient implements SlurmClient {
   private final Duration maxAge;
   private final Clock clock;
   private final SharedRead<List<SlurmJob>> jobs = new SharedRead<>();
-  private final SharedRead<List<SlurmJob>> activeJobs = new SharedRead<>();
+  private final SharedRead<QueueRead> activeJobs = new SharedRead<>();
   private final SharedRead<List<SlurmNode>> nodes = new SharedRead<>();
 
   public SharedReadsClient(SlurmClient delegate, Duration maxAge, Clock clock) {
@@ -49,7 +49,12 @@ public final class SharedReadsClient implements SlurmClient {
 
   @Override
   public List<SlurmJob> activeJobs() {
-    return activeJobs.get(delegate::activeJobs);
+    return activeQueue().jobs();
+  }
+
+  @Override
+  public QueueRead activeQueue() {
+    return activeJobs.get(delegate::activeQueue);
   }
 
   @Override

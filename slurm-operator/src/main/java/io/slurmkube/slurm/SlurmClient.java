@@ -25,7 +25,13 @@ public interface SlurmClient {
 
   /** Pending and running jobs only: what an autoscaler looks at. */
   default List<SlurmJob> activeJobs() {
-    return jobs().stream().filter(job -> job.isPending() || job.isRunning()).toList();
+    return activeQueue().jobs();
+  }
+
+  /** Pending and running jobs with the moment they were listed. */
+  default QueueRead activeQueue() {
+    java.time.Instant began = java.time.Instant.now();
+    return new QueueRead(jobs().stream().filter(job -> job.isPending() || job.isRunning()).toList(), began);
   }
 
   /**

@@ -42,6 +42,17 @@ class ScalePolicyTest {
   }
 
   @Test
+  void aNodeThatTookAJobAfterTheQueueWasListedIsNotAskedForAgain() {
+    // The listing still shows the job pending; its node has just started it and is busy.
+    var job = pending("batch", 1, 1, 0, "Resources", "");
+    var busyNode = view(1, 1, List.of(node("cpu-0", "ALLOCATED")));
+    assertThat(ScalePolicy.decide(busyNode, List.of(job), 1, Map.of(), DELAY, NOW).replicas())
+        .as("the busy node may be running it: no second node").isEqualTo(1);
+    assertThat(ScalePolicy.decide(busyNode, List.of(job), 0, Map.of(), DELAY, NOW).replicas())
+        .as("busy since before the listing: the job still waits, one more node").isEqualTo(2);
+  }
+
+  @Test
   void aPendingArrayWantsANodePerTaskInOneDecision() {
     var array = new SlurmJob(7, "array", "alice", "batch", Set.of("PENDING"), "Resources", NOW, 1, 1, 0, "", "").withPendingTasks(8);
     var decision = ScalePolicy.decide(new NodeSetView("cpu", Set.of("batch"), Set.of("cpu"), 2, 0, 0, 8, 0, 0, List.of()),
