@@ -20,5 +20,5 @@ export TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_HOST_OVERRIDE=localhost 
 ./mvnw -B -ntp -q -pl slurm-operator test-compile dependency:build-classpath \
   -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
 CP=slurm-operator/target/test-classes:slurm-operator/target/classes:$(cat slurm-operator/target/bench.classpath)
-# BENCH_JAVA_OPTS=-Dslurmkube.controlImage=... runs images under other tags.
+# BENCH_JAVA_OPTS=-Dslurmkube.it.slurmTag=... runs the images under another tag.
 java ${BENCH_JAVA_OPTS:-} -cp "$CP" io.slurmkube.slurm.QueueReaderBench "$OUT" "${JOBS:-10000}"

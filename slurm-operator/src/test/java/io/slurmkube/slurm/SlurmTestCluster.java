@@ -36,9 +36,10 @@ final class SlurmTestCluster implements AutoCloseable {
   static final String CLUSTER = "demo";
   static final String CPU_NODE = "demo-cpu-0";
   static final String GPU_NODE = "demo-gpu-0";
-  /** -Dslurmkube.controlImage=... builds and runs the control-plane image under another tag (experiments). */
-  static final String CONTROL_IMAGE = System.getProperty("slurmkube.controlImage", "slurmkube.local/slurmctld:24.11");
-  static final String NODE_IMAGE = System.getProperty("slurmkube.nodeImage", "slurmkube.local/slurmd:24.11");
+  /** The images' tag; another (-Dslurmkube.it.slurmTag=...) keeps a test's images apart from a parallel run's. */
+  static final String IMAGE_TAG = System.getProperty("slurmkube.it.slurmTag", "24.11");
+  static final String CONTROL_IMAGE = "slurmkube.local/slurmctld:" + IMAGE_TAG;
+  static final String NODE_IMAGE = "slurmkube.local/slurmd:" + IMAGE_TAG;
   private static final String DB_PASSWORD = "test-db-password";
 
   private final Path work;
@@ -47,6 +48,7 @@ final class SlurmTestCluster implements AutoCloseable {
   private final boolean startedDocker;
   private final Network network;
   private final List<GenericContainer<?>> containers = new ArrayList<>();
+  final GenericContainer<?> accounting;
   final GenericContainer<?> controller;
   final GenericContainer<?> restApi;
   final GenericContainer<?> cpuNode;
@@ -126,8 +128,9 @@ final class SlurmTestCluster implements AutoCloseable {
       var database = control("db", "database").withEnv("SLURMKUBE_DB_PASSWORD", DB_PASSWORD)
           .waitingFor(Wait.forLogMessage(".*ready for connections.*", 1).withStartupTimeout(Duration.ofMinutes(2)));
       start(database);
-      start(control("slurmdbd", "slurmdbd")
-          .waitingFor(Wait.forLogMessage(".*slurmdbd version .* started.*", 1).withStartupTimeout(Duration.ofMinutes(2))));
+      accounting = control("slurmdbd", "slurmdbd")
+          .waitingFor(Wait.forLogMessage(".*slurmdbd version .* started.*", 1).withStartupTimeout(Duration.ofMinutes(2)));
+      start(accounting);
       // Ready, as the pod's probe says, once the entrypoint has created the FUTURE placeholders.
       controller = control("slurmctld", "slurmctld")
           .withFileSystemBind(work.resolve("run").toString(), "/run/slurmctld", BindMode.READ_WRITE)
@@ -187,6 +190,28 @@ final class SlurmTestCluster implements AutoCloseable {
     }
   }
 
+  /** The directory mounted as the key Secrets in every container; a file written here is seen at once. */
+  Path secretsDir() {
+    return work.resolve("secrets");
+  }
+
+  /**
+   * A login container (sackd) whose key Secret is {@code secrets} instead of the cluster's; not
+   * started, and the caller closes it.
+   */
+  GenericContainer<?> loginWith(Path secrets) {
+    return new GenericContainer<>(DockerImageName.parse(NODE_IMAGE))
+        .withNetwork(network)
+        .withFileSystemBind(secrets.toString(), "/etc/slurmkube/secrets", BindMode.READ_ONLY)
+        .withEnv("SLURM_CONF_SERVER", "slurmctld").withCommand("login");
+  }
+
+  /** Replaces a container by a new one of the same settings, as Kubernetes replaces a pod. */
+  static void restart(GenericContainer<?> container) {
+    container.stop();
+    container.start();
+  }
+
   /** The directory mounted as the ConfigMap. */
   Path configDir() {
     return work.resolve("config");
@@ -199,6 +224,8 @@ final class SlurmTestCluster implements AutoCloseable {
         .withCreateContainerCmdModifier(cmd -> cmd.withHostName(name))
         .withFileSystemBind(work.resolve("config").toString(), "/etc/slurmkube/config", BindMode.READ_ONLY)
         .withFileSystemBind(work.resolve("secrets").toString(), "/etc/slurmkube/secrets", BindMode.READ_ONLY)
+        // Every container sees a Secret change at once here: no need to wait for the kubelet.
+        .withEnv("SLURMKUBE_KEY_SETTLE_SECONDS", "10")
         .withCommand(role);
   }
 
