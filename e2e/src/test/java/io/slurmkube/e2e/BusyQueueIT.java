@@ -32,6 +32,8 @@ class BusyQueueIT {
   static final Pattern HIGH_WATER = Pattern.compile("VmHWM:\\s+(\\d+) kB");
 
   final int queued = Integer.getInteger("busy.jobs", 3000);
+  /** The most heap the operator reported in use at any of the samples. */
+  double heapPeakMiB;
 
   static KubernetesClient client;
   static SlurmOnKubernetes slurm;
@@ -63,13 +65,16 @@ class BusyQueueIT {
     await("the operator counts the queued jobs").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2))
         .until(() -> slurm.slurmCluster().getStatus().pendingJobs != null
             && slurm.slurmCluster().getStatus().pendingJobs >= queued);
+    sampleHeap();
     Duration busy = submitToRunning(queued + " jobs queued");
+    sampleHeap();
     int replicasWhileBusy = slurm.nodeSet().getSpec().replicas;
 
     Instant cancelling = Instant.now();
     slurm.exec(slurm.loginPod(), Duration.ofMinutes(5), "scancel", "-n", "busy-filler");
     Duration afterCancel = submitToRunning("just after " + queued + " jobs were cancelled");
     Duration recovery = Duration.between(cancelling, Instant.now());
+    sampleHeap();
 
     String report = report(empty, fillTime, busy, afterCancel, recovery, replicasWhileBusy);
     System.out.println(report);
@@ -118,6 +123,19 @@ class BusyQueueIT {
     assertThat(result.code()).as("submitting %d jobs: %s", queued, result.err()).isZero();
   }
 
+  /** The operator's heap in use, from its own /metrics (through the API server's service proxy). */
+  void sampleHeap() {
+    try {
+      String metrics = client.raw(client.getMasterUrl().toString().replaceAll("/$", "")
+          + "/api/v1/namespaces/" + OPERATOR_NAMESPACE + "/services/slurmkube-operator-metrics:8080/proxy/metrics");
+      double bytes = metrics.lines().filter(l -> l.startsWith("jvm_memory_used_bytes") && l.contains("area=\"heap\""))
+          .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+      heapPeakMiB = Math.max(heapPeakMiB, bytes / 1048576);
+    } catch (Exception e) {
+      System.out.println("busy queue: no heap figure from the operator's metrics: " + e.getMessage());
+    }
+  }
+
   Pod operatorPod() {
     return client.pods().inNamespace(OPERATOR_NAMESPACE).withLabel("app.kubernetes.io/name", "slurmkube-operator")
         .list().getItems().stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).findFirst().orElseThrow();
@@ -149,6 +167,7 @@ class BusyQueueIT {
     out.append(String.format("sbatch -> RUNNING, just after scancel   %.1f s (recovered %.1f s after the mass cancel began)%n",
         afterCancel.toMillis() / 1000.0, recovery.toMillis() / 1000.0));
     out.append("node set replicas for the one new job   ").append(replicasWhileBusy).append('\n');
+    out.append(String.format("operator heap in use, most sampled       %.0f MiB (chart limit 512 MiB for the pod)%n", heapPeakMiB));
     out.append("operator peak resident memory           ").append(peakMemory(OPERATOR_NAMESPACE, operatorPod().getMetadata().getName(), null)).append('\n');
     out.append("queue reader peak resident memory       ").append(peakMemory(NAMESPACE, controller, "queue-reader")).append('\n');
     out.append("slurmctld peak resident memory          ").append(peakMemory(NAMESPACE, controller, "slurmctld")).append('\n');
