@@ -118,7 +118,8 @@ class BusyQueueIT {
     String loop = "submit() { for i in $(seq " + each + "); do"
         + " if [ $((i % 10)) = 0 ]; then sbatch -p cpu -J busy-filler --begin=now+3600 --wrap true;"
         + " else sbatch -p cpu -J busy-filler -H --wrap true; fi >/dev/null || exit 1; done; };"
-        + " submit & submit & submit & submit & wait";
+        + " submit & a=$!; submit & b=$!; submit & c=$!; submit & d=$!;"
+        + " wait $a && wait $b && wait $c && wait $d";
     var result = slurm.exec(slurm.loginPod(), Duration.ofMinutes(20), "bash", "-c", loop);
     assertThat(result.code()).as("submitting %d jobs: %s", queued, result.err()).isZero();
   }

@@ -131,6 +131,9 @@ public final class SlurmConfig {
     line(conf, "GresTypes=gpu");
     // Dynamic nodes come and go: no static node list, a wide fan-out, and a node that returns is usable again.
     line(conf, "MaxNodeCount=" + maxNodeCount(spec));
+    // Slurm's default of 10,000 jobs refuses sbatch at a queue length busy sites see every day.
+    line(conf, "MaxJobCount=" + (spec.controller == null || spec.controller.maxJobCount == null
+        ? 100000 : spec.controller.maxJobCount));
     line(conf, "TreeWidth=65533");
     line(conf, "ReturnToService=2");
     line(conf, "SlurmdTimeout=60");

@@ -110,6 +110,14 @@ class SlurmConfigTest {
   }
 
   @Test
+  void slurmctldHoldsABusySitesQueue() {
+    assertThat(SlurmConfig.render("demo", spec(), HOSTS).get("slurm.conf")).contains("MaxJobCount=100000\n");
+    var spec = spec();
+    spec.controller.maxJobCount = 250000;
+    assertThat(SlurmConfig.render("demo", spec, HOSTS).get("slurm.conf")).contains("MaxJobCount=250000\n");
+  }
+
+  @Test
   void maxNodeCountMovesInStepsThatLeaveRoomForPlaceholdersDynamicNodesAndReplacements() {
     // 10 cpu + 1 gpu at most, three records each (placeholder, node, replacement): 33, under the floor.
     assertThat(SlurmConfig.render("demo", spec(), HOSTS).get("slurm.conf")).contains("MaxNodeCount=1024\n");
