@@ -99,6 +99,27 @@ start_dockerd() {
   trap '"$DOCKER" down' EXIT
 }
 
+# The files of the current directory that its .dockerignore lets into a build, NUL-separated:
+# patterns apply in order, a later '!pattern' takes back what an earlier one left out, and a
+# pattern also covers everything under a directory it names.
+build_context_files() {
+  local patterns=() f p keep negated
+  [ ! -f .dockerignore ] || mapfile -t patterns < <(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' .dockerignore)
+  find . -type f -printf '%P\n' | LC_ALL=C sort | while IFS= read -r f; do
+    keep=1
+    for p in "${patterns[@]}"; do
+      negated=0
+      [ "${p#!}" = "$p" ] || { negated=1; p=${p#!}; }
+      p=${p%/}
+      # shellcheck disable=SC2053 # the pattern is a glob on purpose
+      if [[ $f == $p || $f == $p/* ]]; then keep=$negated; fi
+    done
+    # The Dockerfile and .dockerignore shape the build whatever they say of themselves.
+    case $f in Dockerfile|.dockerignore) keep=1 ;; esac
+    [ "$keep" = 0 ] || printf '%s\0' "$f"
+  done
+}
+
 # build DIR NAME:TAG [PARENT.tar]: rebuilt only when the files of DIR, the base image or the parent change.
 build_dockerfile() {
   local dir=$1 ref=$2 parent=${3:-}
@@ -107,13 +128,7 @@ build_dockerfile() {
   local base; base=$(build_base)
   # What .dockerignore leaves out of the build cannot change the image: it stays out of the key too
   # (slurmctld-image/queue-reader/target, Maven's output next to the sources the image compiles).
-  local skip=() pattern
-  if [ -f "$dir/.dockerignore" ]; then
-    while read -r pattern; do
-      [ -n "$pattern" ] && [ "${pattern#\#}" = "$pattern" ] && skip+=(-not -path "./${pattern%/}" -not -path "./${pattern%/}/*")
-    done <"$dir/.dockerignore"
-  fi
-  local key; key=$( (cd "$dir" && find . -type f "${skip[@]}" -print0 | sort -z | xargs -0 sha256sum; sha256sum "$base" ${parent:+"$parent"}) | sha256sum | cut -c1-16)
+  local key; key=$( (cd "$dir" && build_context_files | xargs -0 -r sha256sum; sha256sum "$base" ${parent:+"$parent"}) | sha256sum | cut -c1-16)
   local out=$IMAGES/$(echo "$ref" | tr '/:' '__')-$key.tar
   if [ ! -s "$out" ]; then
     start_dockerd
