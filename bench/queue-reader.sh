@@ -8,17 +8,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 OUT=${1:-$ROOT/bench/results/queue-reader.txt}
 
-started=false
-if ! e2e/substrate/docker.sh status; then
-  e2e/substrate/docker.sh up
-  started=true
-fi
-trap 'if $started; then e2e/substrate/docker.sh down; fi' EXIT
-eval "$(e2e/substrate/docker.sh env)"
-export TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_HOST_OVERRIDE=localhost TESTCONTAINERS_CHECKS_DISABLE=true
-
-./mvnw -B -ntp -q -pl slurm-operator test-compile dependency:build-classpath \
-  -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
-CP=slurm-operator/target/test-classes:slurm-operator/target/classes:$(cat slurm-operator/target/bench.classpath)
+. "$ROOT/bench/common.sh"
+bench_dockerd
+bench_test_classpath
 # BENCH_JAVA_OPTS=-Dslurmkube.it.slurmTag=... runs the images under another tag.
 java ${BENCH_JAVA_OPTS:-} -cp "$CP" io.slurmkube.slurm.QueueReaderBench "$OUT" "${JOBS:-10000}"
