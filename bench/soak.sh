@@ -8,18 +8,10 @@
 # Needs root; starts the local cluster when it is not up (and stops it again).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-. "$ROOT/e2e/substrate/common.sh"
-require_root "bench/soak.sh"
+. "$ROOT/bench/common.sh"
+bench_local_cluster
 cd "$ROOT"
 OUT=$(realpath -m "${1:-$ROOT/bench/results/soak.txt}")
-
-started=false
-if ! e2e/substrate/cluster.sh status >/dev/null 2>&1; then
-  e2e/substrate/build-tools.sh >/dev/null
-  e2e/substrate/cluster.sh up
-  started=true
-fi
-trap 'if $started; then e2e/substrate/cluster.sh down; fi' EXIT
 
 ./mvnw -B -ntp -q install -DskipTests
 ./mvnw -B -ntp verify -pl e2e -De2e.skip=false -Dit.test=SoakIT -Dsoak.results="$OUT" \
