@@ -541,6 +541,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
   private void forget(NodeSet nodeSet) {
     idleSince.remove(ResourceID.fromResource(nodeSet));
     busySince.remove(ResourceID.fromResource(nodeSet));
+    scalers.forget(ResourceID.fromResource(nodeSet));
     budgetKnown.remove(ResourceID.fromResource(nodeSet));
     expectations.forget(nodeSet.getMetadata().getUid());
   }

@@ -28,6 +28,11 @@ final class ScalerArbiter {
   private final Clock clock;
   /** Per node set, when a manual write without a time in managedFields was first seen; lost on restart. */
   private final Map<ResourceID, ScalerArbitration.Seen> seen = new ConcurrentHashMap<>();
+  /**
+   * Per node set, the condition reason last reported: the NodeSet in the informer's cache may not
+   * show the status patch of the previous pass yet, and judging by it repeated events.
+   */
+  private final Map<ResourceID, String> reported = new ConcurrentHashMap<>();
 
   ScalerArbiter(EventRecorder events, Clock clock) {
     this.events = events;
@@ -47,6 +52,12 @@ final class ScalerArbiter {
         .build(), context);
   }
 
+  /** Drops what is remembered of a node set that is gone. */
+  void forget(ResourceID id) {
+    seen.remove(id);
+    reported.remove(id);
+  }
+
   /** Who drives the replicas now; reported in status, with an event when that changes. */
   ScalerArbitration.Verdict judge(NodeSet nodeSet, Context<NodeSet> context) {
     var spec = nodeSet.getSpec();
@@ -59,8 +70,11 @@ final class ScalerArbiter {
     var verdict = ScalerArbitration.decide(nodeSet, spec.nodeSetName, hpas, writer, manual,
         Duration.ofSeconds(spec.scaleDownDelaySeconds == null ? 60 : spec.scaleDownDelaySeconds), now);
     var status = nodeSet.getStatus();
-    String previous = status.conditions == null ? null : status.conditions.stream()
-        .filter(c -> Conditions.QUEUE_AUTOSCALING.equals(c.getType())).map(Condition::getReason).findFirst().orElse(null);
+    // After a restart nothing is remembered: the status says what was reported before.
+    String previous = reported.containsKey(id) ? reported.get(id) : status.conditions == null ? null
+        : status.conditions.stream().filter(c -> Conditions.QUEUE_AUTOSCALING.equals(c.getType()))
+            .map(Condition::getReason).findFirst().orElse(null);
+    reported.put(id, verdict.reason());
     status.conditions = Conditions.set(status.conditions, nodeSet.getMetadata().getGeneration() == null ? 0
         : nodeSet.getMetadata().getGeneration(), Conditions.QUEUE_AUTOSCALING, verdict.queueScales(), verdict.reason(),
         verdict.message());
