@@ -274,6 +274,9 @@ evictionHard: {memory.available: "100Mi", nodefs.available: "1%", imagefs.availa
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
 podPidsLimit: -1
+# Mounted ConfigMaps and Secrets are refreshed at each pod sync: every 10 s here instead of every
+# minute, so that configuration and key rotation tests need not wait for a real cluster's pace.
+syncFrequency: 10s
 maxPods: 110
 EOF
   start kubelet "$ALL_BIN/kubelet" \

@@ -53,6 +53,9 @@ public class SlurmClusterSpec {
   @JsonPropertyDescription("Name of an existing Secret whose key 'jwt_hs256.key' signs slurmrestd tokens. When empty the operator generates one, once.")
   public String jwtKeySecretName;
 
+  @JsonPropertyDescription("Rotation of the generated Slurm auth key, asked for with the annotation slurmkube.io/rotate-auth-key.")
+  public AuthKeyRotationSpec authKeyRotation = new AuthKeyRotationSpec();
+
   public ControllerSpec controller = new ControllerSpec();
 
   public AccountingSpec accounting = new AccountingSpec();

@@ -29,7 +29,7 @@ public final class AccountingBuilder {
           .withNewTemplate()
             .withNewMetadata()
               .withLabels(labels)
-              .withAnnotations(Map.of(ClusterModel.CONFIG_HASH, model.accountingConfigHash()))
+              .withAnnotations(PodParts.withAuthKeySet(model, Map.of(ClusterModel.CONFIG_HASH, model.accountingConfigHash())))
             .endMetadata()
             .withNewSpec()
               .withEnableServiceLinks(false)

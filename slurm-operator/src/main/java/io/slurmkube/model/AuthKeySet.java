@@ -9,10 +9,10 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * The Slurm auth key set file ({@code slurm.jwks}) for each phase of a key rotation.
+ * The Slurm auth key set file ({@code slurm.jwks}) for each phase of a key rotation
+ * ({@link AuthKeyRotation} drives the phases).
  *
- * <p>UNFINISHED: nothing in the operator calls this yet (see README, "Rotating the Slurm auth key").
- * Slurm 24.11 signs with the set's default key, names it in each token's {@code kid} and accepts
+ * <p>Slurm 24.11 signs with the set's default key, names it in each token's {@code kid} and accepts
  * any key of the set, so every component must have finished one phase before any starts the next
  * (docs/FACTS.md, "Auth key rotation"): ADD {old default, new}, SWITCH {new default, old},
  * DROP {new}. The entrypoints take a changed set in without a restart (slurmctld, slurmd); slurmdbd
@@ -87,8 +87,16 @@ public final class AuthKeySet {
     }
   }
 
-  /** A digest of a phase's key set, for a pod annotation that restarts what cannot reload it. */
-  public static String hash(String jwks) {
-    return ClusterModel.hash(jwks == null ? "" : jwks);
+  /**
+   * The SHA-256 of a key set file's bytes, hex: what the queue reader reports for the set slurmctld
+   * last took in, and (its first 16 characters) the pod annotation that restarts slurmdbd and login
+   * pods, which cannot reload it. It names the set without showing any key.
+   */
+  public static String sha256(byte[] jwks) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(jwks));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
   }
 }

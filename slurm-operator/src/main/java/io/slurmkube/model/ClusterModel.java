@@ -22,9 +22,19 @@ public final class ClusterModel {
   private final SlurmCluster cluster;
   private final ClusterNames names;
   private final Map<String, String> configFiles;
+  private final String authKeySet;
 
   public ClusterModel(SlurmCluster cluster) {
+    this(cluster, null);
+  }
+
+  /**
+   * @param authKeySet digest of the auth key set ({@code slurm.jwks}) in the key Secret, null when
+   *     it has none: pods that read the set only at start carry it, so a new set restarts them
+   */
+  public ClusterModel(SlurmCluster cluster, String authKeySet) {
     this.cluster = cluster;
+    this.authKeySet = authKeySet;
     this.names = new ClusterNames(cluster.getMetadata().getName(), cluster.getMetadata().getNamespace());
     this.configFiles = SlurmConfig.render(names.cluster(), cluster.getSpec(), names.slurmHosts());
   }
@@ -42,6 +52,15 @@ public final class ClusterModel {
 
   public String jwtKeySecretName() {
     return blank(spec().jwtKeySecretName) ? names.jwtKeySecret() : spec().jwtKeySecretName;
+  }
+
+  /** The auth key set's digest for {@link AuthKeyRotation#POD_ANNOTATION}; null without a set. */
+  public String authKeySet() { return authKeySet; }
+
+  /** spec.authKeyRotation.settleSeconds, or its default. */
+  public int keySettleSeconds() {
+    var rotation = spec().authKeyRotation;
+    return rotation == null || rotation.settleSeconds == null ? 150 : rotation.settleSeconds;
   }
 
   public boolean generatesAuthKey() { return blank(spec().authKeySecretName); }

@@ -120,6 +120,7 @@ public final class ControllerBuilder {
                 .withImage(spec.image)
                 .withImagePullPolicy(spec.imagePullPolicy)
                 .withArgs("slurmctld")
+                .withEnv(PodParts.env("SLURMKUBE_KEY_SETTLE_SECONDS", String.valueOf(model.keySettleSeconds())))
                 .addNewPort().withName("slurmctld").withContainerPort(SlurmConfig.SLURMCTLD_PORT).endPort()
                 // Ready when slurmctld answers and has its placeholders; a bare TCP probe would be
                 // logged by it as a failed message.

@@ -24,7 +24,7 @@ public final class LoginBuilder {
           .withReplicas(spec.login.replicas)
           .withNewSelector().withMatchLabels(Labels.selector(model.name(), Component.LOGIN)).endSelector()
           .withNewTemplate()
-            .withNewMetadata().withLabels(labels).endMetadata()
+            .withNewMetadata().withLabels(labels).withAnnotations(PodParts.withAuthKeySet(model, java.util.Map.of())).endMetadata()
             .withNewSpec()
               .withDnsConfig(PodParts.slurmDns(model))
               .withEnableServiceLinks(false)

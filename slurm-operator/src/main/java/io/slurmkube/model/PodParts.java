@@ -39,6 +39,10 @@ final class PodParts {
     var projected = new VolumeBuilder().withName(SECRETS_VOLUME).withNewProjected().withDefaultMode(0400);
     projected.addNewSource().withNewSecret().withName(model.authKeySecretName())
         .withItems(item(KeySecrets.AUTH_KEY)).endSecret().endSource();
+    // The key set of a rotation (and after one); optional, so that a Secret without it mounts too
+    // and a rotation changes no pod template (the kubelet refreshes the mounted files).
+    projected.addNewSource().withNewSecret().withName(model.authKeySecretName())
+        .withItems(item(AuthKeySet.FILE)).withOptional(true).endSecret().endSource();
     if (jwtKey) {
       projected.addNewSource().withNewSecret().withName(model.jwtKeySecretName())
           .withItems(item(KeySecrets.JWT_KEY)).endSecret().endSource();
@@ -51,6 +55,18 @@ final class PodParts {
           .withItems(new KeyToPath(key, null, KeySecrets.DB_PASSWORD)).endSecret().endSource();
     }
     return projected.endProjected().build();
+  }
+
+  /**
+   * Pod annotations of a daemon that reads the auth key set only at start (slurmdbd, sackd on
+   * login pods): a new set changes them and so restarts the pods.
+   */
+  static java.util.Map<String, String> withAuthKeySet(ClusterModel model, java.util.Map<String, String> annotations) {
+    var all = new java.util.LinkedHashMap<>(annotations);
+    if (model.authKeySet() != null) {
+      all.put(AuthKeyRotation.POD_ANNOTATION, model.authKeySet());
+    }
+    return all.isEmpty() ? null : all;
   }
 
   static VolumeMount secretsMount() {

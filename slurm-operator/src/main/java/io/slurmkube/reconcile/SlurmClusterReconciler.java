@@ -22,9 +22,11 @@ import io.slurmkube.api.SlurmCluster;
 import io.slurmkube.api.SlurmClusterStatus;
 import io.slurmkube.model.AccountingBuilder;
 import io.slurmkube.model.ClusterModel;
+import io.slurmkube.model.ClusterNames;
 import io.slurmkube.model.ConfigMapBuilder;
 import io.slurmkube.model.ControllerBuilder;
 import io.slurmkube.model.DatabaseBuilder;
+import io.slurmkube.model.AuthKeyRotation;
 import io.slurmkube.model.KeySecrets;
 import io.slurmkube.model.Labels;
 import io.slurmkube.model.LoginBuilder;
@@ -64,6 +66,7 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
   private final KeySecrets keySecrets = new KeySecrets(new SecureRandom());
   private final SlurmConnections slurm;
   private final ClusterDeletion deletion;
+  private final AuthKeyRotator keyRotation;
 
   public SlurmClusterReconciler(KubernetesClient client, EventRecorder events, SlurmConnections slurm) {
     this.client = client;
@@ -71,6 +74,7 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
     this.events = events;
     this.slurm = slurm;
     this.deletion = new ClusterDeletion(client, events, slurm, java.time.Clock.systemUTC());
+    this.keyRotation = new AuthKeyRotator(client, events, slurm, new SecureRandom(), java.time.Clock.systemUTC());
   }
 
   /** One named step of the reconcile; the name appears in events, logs and status. */
@@ -121,7 +125,9 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
     if (!deletion.ensureFinalizer(cluster)) {
       return UpdateControl.<SlurmCluster>noUpdate().rescheduleAfter(Duration.ofSeconds(1));
     }
-    var model = new ClusterModel(cluster);
+    // The auth key Secret from the informer's cache: a rotation's key set restarts slurmdbd and login pods.
+    Secret authKey = authKeySecret(cluster, context);
+    var model = new ClusterModel(cluster, authKey == null ? null : AuthKeyRotation.state(authKey).podAnnotation());
     var log = new StepLog();
     for (Step step : steps()) {
       try {
@@ -135,9 +141,17 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
     var observed = observed(model);
     SlurmClusterStatus status = ClusterStatus.compute(cluster, observed, log.problems);
     status.pendingJobs = pendingJobs(cluster, observed, status.pendingJobs);
-    // Component readiness arrives through the informers; the requeue is a safety net.
+    try {
+      status.authKey = keyRotation.reconcile(model, authKey, observed.login(), observed.accounting());
+    } catch (KubernetesClientException e) {
+      status.authKey = cluster.getStatus() == null ? null : cluster.getStatus().authKey;
+      LOG.warn("auth key rotation step failed cluster={} namespace={} code={} message=\"{}\"",
+          model.name(), model.namespace(), e.getCode(), describe(e));
+    }
+    // Component readiness arrives through the informers; the requeue is a safety net. While a key
+    // rotation runs, slurmctld's progress (which no informer sees) is looked at every few seconds.
     return UpdateControl.patchStatus(StatusPatch.of(cluster, new SlurmCluster(), status))
-        .rescheduleAfter(Duration.ofSeconds(30));
+        .rescheduleAfter(Duration.ofSeconds(AuthKeyRotator.running(status.authKey) ? 5 : 30));
   }
 
   /**
@@ -218,6 +232,18 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
       var ref = model.spec().accounting.external.passwordSecretRef;
       requireSecret(ns, ref.name, ref.key, "spec.accounting.external.passwordSecretRef", log);
     }
+  }
+
+  /** The generated auth key Secret as the informer last saw it; null when there is none (yet). */
+  private static Secret authKeySecret(SlurmCluster cluster, Context<SlurmCluster> context) {
+    var spec = cluster.getSpec();
+    if (spec.authKeySecretName != null && !spec.authKeySecretName.isBlank()) {
+      return null; // the user's own Secret: not rotated by the operator, so no key set to follow
+    }
+    String name = new ClusterNames(cluster.getMetadata().getName(), cluster.getMetadata().getNamespace()).authKeySecret();
+    return context.getSecondaryResources(Secret.class).stream()
+        .filter(s -> name.equals(s.getMetadata().getName()))
+        .findFirst().orElse(null);
   }
 
   private void requireSecret(String namespace, String name, String key, String field, StepLog log) {

@@ -30,6 +30,7 @@ public final class QueueReaderClient {
   public record Snapshot(Instant readAt, double readSeconds, List<SlurmJob> jobs) {}
 
   private final URI jobsUri;
+  private final URI keySetUri;
   private final Duration timeout;
   private final Duration maxAge;
   private final Clock clock;
@@ -38,6 +39,7 @@ public final class QueueReaderClient {
 
   public QueueReaderClient(URI baseUri, Duration timeout, Duration maxAge, Clock clock) {
     this.jobsUri = baseUri.resolve("/v1/jobs");
+    this.keySetUri = baseUri.resolve("/v1/auth-key-set");
     this.timeout = timeout;
     this.maxAge = maxAge;
     this.clock = clock;
@@ -47,30 +49,38 @@ public final class QueueReaderClient {
   public URI uri() { return jobsUri; }
 
   public Snapshot read() {
+    return snapshot(get(jobsUri), clock.instant(), maxAge);
+  }
+
+  /** The SHA-256 of the key set slurmctld last took in, "" when none (see {@link SlurmClient#authKeySet}). */
+  public String authKeySet() {
+    JsonNode sha = get(keySetUri).path("sha256");
+    return sha.isTextual() ? sha.asText() : "";
+  }
+
+  private JsonNode get(URI uri) {
     HttpResponse<byte[]> answer;
     try {
-      answer = http.send(HttpRequest.newBuilder(jobsUri).timeout(timeout).GET().build(),
+      answer = http.send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
           HttpResponse.BodyHandlers.ofByteArray());
     } catch (HttpTimeoutException e) {
-      throw new SlurmUnavailableException("the queue reader at " + jobsUri + " did not answer within "
+      throw new SlurmUnavailableException("the queue reader at " + uri + " did not answer within "
           + timeout.toMillis() + " ms", e);
     } catch (IOException e) {
-      throw new SlurmUnavailableException("cannot reach the queue reader at " + jobsUri + ": " + e, e);
+      throw new SlurmUnavailableException("cannot reach the queue reader at " + uri + ": " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new SlurmUnavailableException("interrupted while reading the queue reader", e);
     }
     if (answer.statusCode() != 200) {
-      throw new SlurmUnavailableException("the queue reader at " + jobsUri + " answered " + answer.statusCode()
+      throw new SlurmUnavailableException("the queue reader at " + uri + " answered " + answer.statusCode()
           + ": " + new String(answer.body(), java.nio.charset.StandardCharsets.UTF_8), null);
     }
-    JsonNode body;
     try {
-      body = json.readTree(answer.body());
+      return json.readTree(answer.body());
     } catch (IOException e) {
-      throw new SlurmUnavailableException("the queue reader at " + jobsUri + " sent unreadable JSON: " + e.getMessage(), e);
+      throw new SlurmUnavailableException("the queue reader at " + uri + " sent unreadable JSON: " + e.getMessage(), e);
     }
-    return snapshot(body, clock.instant(), maxAge);
   }
 
   /** The jobs of a {@code /v1/jobs} answer, one {@link SlurmJob} per id; stale or empty snapshots are refused. */

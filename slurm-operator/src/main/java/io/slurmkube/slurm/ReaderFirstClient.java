@@ -82,6 +82,9 @@ public final class ReaderFirstClient implements SlurmClient {
   public List<SlurmNode> nodes() { return rest.nodes(); }
 
   @Override
+  public String authKeySet() { return reader.authKeySet(); }
+
+  @Override
   public void drainNode(String name, String reason) { rest.drainNode(name, reason); }
 
   @Override

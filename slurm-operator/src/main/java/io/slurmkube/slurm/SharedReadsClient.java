@@ -63,6 +63,11 @@ public final class SharedReadsClient implements SlurmClient {
   }
 
   @Override
+  public String authKeySet() {
+    return delegate.authKeySet();
+  }
+
+  @Override
   public List<SlurmNode> nodes() {
     return nodes.get(delegate::nodes);
   }

@@ -42,6 +42,16 @@ public interface SlurmClient {
     return null;
   }
 
+  /**
+   * The SHA-256 (hex) of the auth key set ({@code slurm.jwks}) slurmctld last took in, "" when it
+   * uses none: what a key rotation waits for. Only the queue reader in the slurmctld pod can tell.
+   *
+   * @throws SlurmUnavailableException when it cannot be asked
+   */
+  default String authKeySet() {
+    throw new SlurmUnavailableException("slurmrestd cannot tell which auth key set slurmctld uses", null);
+  }
+
   /** Every node slurmctld knows, dynamic ones included (FUTURE placeholders are left out). */
   List<SlurmNode> nodes();
 

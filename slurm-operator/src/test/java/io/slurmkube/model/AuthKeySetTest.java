@@ -81,8 +81,16 @@ class AuthKeySetTest {
   }
 
   @Test
-  void eachPhaseHasItsOwnHash() {
-    assertNotEquals(AuthKeySet.hash(AuthKeySet.forPhase(Phase.ADD, OLD, NEW)),
-        AuthKeySet.hash(AuthKeySet.forPhase(Phase.SWITCH, OLD, NEW)));
+  void eachPhaseHasItsOwnDigest() {
+    byte[] add = AuthKeySet.forPhase(Phase.ADD, OLD, NEW).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] change = AuthKeySet.forPhase(Phase.SWITCH, OLD, NEW).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    assertNotEquals(AuthKeySet.sha256(add), AuthKeySet.sha256(change));
+  }
+
+  @Test
+  void theDigestIsSha256sumsOfTheFile() {
+    // What the queue reader computes over the file slurmctld took in must match: plain SHA-256, hex.
+    assertEquals("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+        AuthKeySet.sha256("abc".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
   }
 }

@@ -62,7 +62,51 @@ class BuildersTest {
     assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).containsExactly("slurmrestd");
     var sources = deployment.getSpec().getTemplate().getSpec().getVolumes().stream()
         .filter(v -> v.getProjected() != null).findFirst().orElseThrow().getProjected().getSources();
-    assertThat(sources).extracting(s -> s.getSecret().getName()).containsExactly("demo-auth-key");
+    assertThat(sources).extracting(s -> s.getSecret().getName()).containsOnly("demo-auth-key");
+  }
+
+  @Test
+  void everyPodMountsTheKeySetOfARotationWhenTheSecretHasOne() {
+    for (var pod : java.util.List.of(ControllerBuilder.statefulSet(model).getSpec().getTemplate(),
+        AccountingBuilder.deployment(model).getSpec().getTemplate(), LoginBuilder.deployment(model).getSpec().getTemplate())) {
+      var sources = pod.getSpec().getVolumes().stream().filter(v -> v.getProjected() != null).findFirst().orElseThrow()
+          .getProjected().getSources();
+      // slurm.key must be there; slurm.jwks only during and after a rotation (optional, so the pod starts without it).
+      assertThat(sources).filteredOn(s -> s.getSecret().getItems().get(0).getKey().equals("slurm.key")).singleElement()
+          .satisfies(s -> assertThat(s.getSecret().getOptional()).isNotEqualTo(Boolean.TRUE));
+      assertThat(sources).filteredOn(s -> s.getSecret().getItems().get(0).getKey().equals("slurm.jwks")).singleElement()
+          .satisfies(s -> {
+            assertThat(s.getSecret().getName()).isEqualTo("demo-auth-key");
+            assertThat(s.getSecret().getOptional()).isTrue();
+          });
+    }
+  }
+
+  @Test
+  void slurmdbdAndLoginPodsRestartForANewKeySetAndSlurmctldDoesNot() {
+    var withSet = new ClusterModel(Fixtures.cluster(), "0123456789abcdef");
+    assertThat(AccountingBuilder.deployment(withSet).getSpec().getTemplate().getMetadata().getAnnotations())
+        .containsEntry(AuthKeyRotation.POD_ANNOTATION, "0123456789abcdef");
+    assertThat(LoginBuilder.deployment(withSet).getSpec().getTemplate().getMetadata().getAnnotations())
+        .containsEntry(AuthKeyRotation.POD_ANNOTATION, "0123456789abcdef");
+    // slurmctld takes a new set in by reconfiguring: its pod template does not change.
+    assertThat(ControllerBuilder.statefulSet(withSet).getSpec().getTemplate())
+        .isEqualTo(ControllerBuilder.statefulSet(model).getSpec().getTemplate());
+    // Before any rotation there is no set and no annotation.
+    assertThat(LoginBuilder.deployment(model).getSpec().getTemplate().getMetadata().getAnnotations()).isNull();
+    assertThat(AccountingBuilder.deployment(model).getSpec().getTemplate().getMetadata().getAnnotations())
+        .doesNotContainKey(AuthKeyRotation.POD_ANNOTATION);
+  }
+
+  @Test
+  void slurmctldWaitsTheSettleTimeOfTheSpecBeforeTakingInAKeySet() {
+    var cluster = Fixtures.cluster();
+    cluster.getSpec().authKeyRotation.settleSeconds = 20;
+    var slurmctld = ControllerBuilder.statefulSet(new ClusterModel(cluster)).getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(env(slurmctld)).containsEntry("SLURMKUBE_KEY_SETTLE_SECONDS", "20");
+    cluster.getSpec().authKeyRotation = null;
+    slurmctld = ControllerBuilder.statefulSet(new ClusterModel(cluster)).getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(env(slurmctld)).containsEntry("SLURMKUBE_KEY_SETTLE_SECONDS", "150");
   }
 
   @Test

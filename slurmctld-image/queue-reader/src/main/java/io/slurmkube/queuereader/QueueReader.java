@@ -6,6 +6,12 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,11 +24,15 @@ import java.util.concurrent.Executors;
  * <pre>
  *   GET /v1/jobs   the snapshot as JSON (see {@link Snapshot}); 503 before the first squeue ended
  *   GET /healthz   200 while a squeue succeeded within the stale limit, 503 otherwise
+ *   GET /v1/auth-key-set   {"sha256": hex} of the auth key set slurmctld last took in (the file
+ *                  its entrypoint copies after each reconfigure), {"sha256": null} when none;
+ *                  what a key rotation waits for. The file's keys are never sent.
  * </pre>
  *
  * Settings (environment): QUEUE_READER_PORT (6821), QUEUE_READER_INTERVAL_MS (pause after each
  * squeue, 1000), QUEUE_READER_TIMEOUT_S (squeue is stopped after this, 60), QUEUE_READER_STALE_S
- * (/healthz fails when no squeue succeeded for this long, 120), QUEUE_READER_SQUEUE (squeue).
+ * (/healthz fails when no squeue succeeded for this long, 120), QUEUE_READER_SQUEUE (squeue),
+ * QUEUE_READER_KEY_SET (/run/slurmctld/applied-slurm.jwks).
  */
 public final class QueueReader implements AutoCloseable {
   private final Poller poller;
@@ -30,9 +40,11 @@ public final class QueueReader implements AutoCloseable {
   private final Thread pollThread;
   private final Duration stale;
   private final Clock clock;
+  private final Path keySet;
 
-  public QueueReader(Poller poller, int port, Duration stale, Clock clock) throws IOException {
+  public QueueReader(Poller poller, int port, Duration stale, Clock clock, Path keySet) throws IOException {
     this.poller = poller;
+    this.keySet = keySet;
     this.stale = stale;
     this.clock = clock;
     server = HttpServer.create(new InetSocketAddress(port), 16);
@@ -44,6 +56,7 @@ public final class QueueReader implements AutoCloseable {
     }));
     server.createContext("/v1/jobs", this::jobs);
     server.createContext("/healthz", this::health);
+    server.createContext("/v1/auth-key-set", this::authKeySet);
     pollThread = new Thread(poller, "squeue-poller");
     pollThread.setDaemon(true);
   }
@@ -67,6 +80,21 @@ public final class QueueReader implements AutoCloseable {
       return;
     }
     send(exchange, 200, "application/json", json);
+  }
+
+  private void authKeySet(HttpExchange exchange) throws IOException {
+    String body;
+    try {
+      byte[] file = Files.readAllBytes(keySet);
+      body = "{\"sha256\":\"" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(file)) + "\"}";
+    } catch (NoSuchFileException e) {
+      body = "{\"sha256\":null}";
+    } catch (IOException | NoSuchAlgorithmException e) {
+      send(exchange, 503, "application/json", ("{\"error\":" + Json.string("cannot read " + keySet + ": " + e)
+          + "}").getBytes(StandardCharsets.UTF_8));
+      return;
+    }
+    send(exchange, 200, "application/json", body.getBytes(StandardCharsets.UTF_8));
   }
 
   private void health(HttpExchange exchange) throws IOException {
@@ -103,7 +131,8 @@ public final class QueueReader implements AutoCloseable {
     Clock clock = Clock.systemUTC();
     var poller = new Poller(Poller.squeue(squeue, timeout), interval, clock,
         message -> System.err.println(Instant.now() + " queue-reader: " + message));
-    var reader = new QueueReader(poller, port, stale, clock);
+    var keySet = Path.of(env.getOrDefault("QUEUE_READER_KEY_SET", "/run/slurmctld/applied-slurm.jwks"));
+    var reader = new QueueReader(poller, port, stale, clock, keySet);
     reader.start();
     System.err.println(Instant.now() + " queue-reader: serving on :" + reader.port() + ", squeue every "
         + interval.toMillis() + " ms after the last one ended");

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,10 +15,35 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class QueueReaderTest {
   static final String LINE = SqueueTest.line("1", "N/A", "PENDING", "JobHeldUser", "batch", "1", "1", "1", "N/A", "N/A",
       "N/A", "N/A", "(null)", "0", "", "root", "(null)") + "\n";
+
+  static final Path NO_KEY_SET = Path.of("/nonexistent/applied-slurm.jwks");
+
+  @Test
+  void tellsTheDigestOfTheKeySetSlurmctldTookInAndNeverItsKeys(@TempDir Path dir) throws Exception {
+    Path applied = dir.resolve("applied-slurm.jwks");
+    var poller = new Poller(() -> LINE, Duration.ofSeconds(1), Clock.systemUTC(), m -> {});
+    try (var reader = new QueueReader(poller, 0, Duration.ofSeconds(30), Clock.systemUTC(), applied)) {
+      reader.start();
+      var http = HttpClient.newHttpClient();
+      var uri = URI.create("http://127.0.0.1:" + reader.port() + "/v1/auth-key-set");
+      var none = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, none.statusCode());
+      assertEquals("{\"sha256\":null}", none.body());
+      String set = "{\"keys\":[{\"kty\":\"oct\",\"alg\":\"HS256\",\"kid\":\"A\",\"k\":\"c2VjcmV0LWtleS1ieXRlcy0xMjM0\"}]}\n";
+      Files.writeString(applied, set);
+      var some = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, some.statusCode());
+      String expected = java.util.HexFormat.of().formatHex(
+          java.security.MessageDigest.getInstance("SHA-256").digest(set.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      assertEquals("{\"sha256\":\"" + expected + "\"}", some.body());
+      assertTrue(!some.body().contains("c2VjcmV0"), "no key bytes");
+    }
+  }
 
   @Test
   void pollsNeverOverlapAndASlowPollDelaysTheNext() throws Exception {
@@ -63,7 +90,7 @@ class QueueReaderTest {
   @Test
   void servesTheSnapshotAndHealth() throws Exception {
     var poller = new Poller(() -> LINE, Duration.ofMillis(50), Clock.systemUTC(), m -> {});
-    try (var reader = new QueueReader(poller, 0, Duration.ofSeconds(30), Clock.systemUTC())) {
+    try (var reader = new QueueReader(poller, 0, Duration.ofSeconds(30), Clock.systemUTC(), NO_KEY_SET)) {
       var http = HttpClient.newHttpClient();
       URI base = URI.create("http://127.0.0.1:" + reader.port());
       // Before any poll: 503 on both.
@@ -85,7 +112,7 @@ class QueueReaderTest {
     var poller = new Poller(() -> { throw new IOException("squeue exited 1"); }, Duration.ofMillis(50),
         Clock.systemUTC(), m -> {});
     poller.pollOnce();
-    try (var reader = new QueueReader(poller, 0, Duration.ofSeconds(30), Clock.systemUTC())) {
+    try (var reader = new QueueReader(poller, 0, Duration.ofSeconds(30), Clock.systemUTC(), NO_KEY_SET)) {
       reader.start();
       var http = HttpClient.newHttpClient();
       var health = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + reader.port() + "/healthz")).build(),

@@ -1,0 +1,138 @@
+package io.slurmkube.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.slurmkube.api.SlurmCluster;
+import io.slurmkube.testing.Conflicts;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A rotation of the Slurm auth key, asked for as a user would (an annotation on the SlurmCluster),
+ * through the chart on the local cluster, while a job runs from before the first phase to after
+ * the last: the job COMPLETES untouched, slurmctld is never restarted, and afterwards only the new
+ * key works: new jobs run, accounting answers, the login pod was restarted with the new key.
+ */
+class AuthKeyRotationE2EIT {
+  static final String NAMESPACE = "e2e-keys";
+  static final String CLUSTER = "keys";
+  static final String REQUEST = "slurmkube.io/rotate-auth-key";
+  static KubernetesClient client;
+  static SlurmOnKubernetes slurm;
+
+  @BeforeAll
+  static void installAndCreateCluster() throws Exception {
+    client = LocalCluster.client();
+    SlurmOnKubernetes.installOperator();
+    slurm = new SlurmOnKubernetes(client, NAMESPACE, CLUSTER, "cpu");
+    slurm.createReady("/rotate-cluster.yaml");
+  }
+
+  @AfterAll
+  static void cleanUp() {
+    if (client != null) {
+      client.namespaces().withName(NAMESPACE).delete();
+      client.close();
+    }
+  }
+
+  @Test
+  void aRotationReachesEveryComponentWhileAJobRunsAndOnlyTheNewKeyRemains() throws Exception {
+    Secret before = keySecret();
+    Pod controller = controllerPod();
+    String loginBefore = slurm.loginPod();
+    // The job runs until the test says the rotation is over: it spans every phase.
+    long job = slurm.sbatch("-J", "through-rotation", "--output=/home/rotation-%j.out",
+        "--wrap", "while [ ! -e /home/rotation-over ]; do sleep 2; done; echo finished");
+    await("job " + job + " RUNNING").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+        .until(() -> slurm.queueState(job).equals("RUNNING"));
+
+    annotate("first");
+    Set<String> phases = new LinkedHashSet<>();
+    await("the rotation completes").atMost(Duration.ofMinutes(8)).pollInterval(Duration.ofSeconds(2)).until(() -> {
+      var status = slurm.slurmCluster().getStatus().authKey;
+      if (status != null && status.phase != null) {
+        phases.add(status.phase);
+      }
+      return status != null && "Stable".equals(status.phase) && "first".equals(status.request) && status.lastRotated != null;
+    });
+    assertThat(phases).as("the phases status showed").containsSubsequence("AddingKey", "SwitchingKey", "DroppingOldKey", "Stable");
+
+    // Only the new key remains: slurm.key changed, the key set holds one key, the default.
+    Secret after = keySecret();
+    assertThat(after.getData().get("slurm.key")).isNotEqualTo(before.getData().get("slurm.key"));
+    assertThat(after.getData()).doesNotContainKey("slurm.key.next");
+    var keys = new ObjectMapper().readTree(Base64.getDecoder().decode(after.getData().get("slurm.jwks"))).path("keys");
+    assertThat(keys.size()).isEqualTo(1);
+    assertThat(keys.get(0).path("use").asText()).isEqualTo("default");
+    assertThat(Base64.getUrlDecoder().decode(keys.get(0).path("k").asText()))
+        .isEqualTo(Base64.getDecoder().decode(after.getData().get("slurm.key")));
+
+    // slurmctld took every phase in without a restart; the login pod was restarted for them.
+    Pod controllerNow = controllerPod();
+    assertThat(controllerNow.getMetadata().getUid()).as("slurmctld pod").isEqualTo(controller.getMetadata().getUid());
+    assertThat(controllerNow.getStatus().getContainerStatuses()).allSatisfy(c -> assertThat(c.getRestartCount()).isZero());
+    assertThat(slurm.loginPod()).isNotEqualTo(loginBefore);
+
+    // The job ran through it all and ends as it should, never requeued.
+    assertThat(slurm.queueState(job)).isEqualTo("RUNNING");
+    assertThat(slurm.slurmNodes()).allSatisfy(n -> assertThat(n).doesNotContain("down", "not_responding", "fail"));
+    slurm.login("touch", "/home/rotation-over");
+    await("job " + job + " ends").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2))
+        .until(() -> !List.of("PENDING", "RUNNING", "COMPLETING").contains(slurm.controllerJobState(job)));
+    String record = slurm.login("scontrol", "show", "job", "-o", Long.toString(job));
+    assertThat(slurm.controllerJobState(job)).as(record).isEqualTo("COMPLETED");
+    assertThat(record).contains("Restarts=0");
+    assertThat(slurm.login("cat", "/home/rotation-" + job + ".out")).contains("finished");
+
+    // With the new key alone: a new job runs, accounting (slurmdbd, restarted per phase) records both.
+    long next = slurm.sbatch("--wrap", "hostname");
+    await("job " + next + " COMPLETED in accounting").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2))
+        .until(() -> slurm.jobState(next).equals("COMPLETED"));
+    assertThat(slurm.jobState(job)).isEqualTo("COMPLETED");
+
+    // Each step was told once.
+    var reasons = client.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
+        .filter(e -> CLUSTER.equals(e.getInvolvedObject().getName()) && e.getReason().startsWith("AuthKeyRotat"))
+        .map(e -> e.getReason()).toList();
+    assertThat(reasons).containsExactlyInAnyOrder("AuthKeyRotationStarted", "AuthKeyRotationPhase",
+        "AuthKeyRotationPhase", "AuthKeyRotated");
+
+    // The same request again is not a new rotation.
+    String version = keySecret().getMetadata().getResourceVersion();
+    annotate("first");
+    Thread.sleep(10_000);
+    assertThat(keySecret().getMetadata().getResourceVersion()).isEqualTo(version);
+    assertThat(slurm.slurmCluster().getStatus().authKey.phase).isEqualTo("Stable");
+  }
+
+  static void annotate(String value) {
+    Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NAMESPACE).withName(CLUSTER),
+        c -> {
+          var annotations = new java.util.HashMap<String, String>(
+              c.getMetadata().getAnnotations() == null ? java.util.Map.of() : c.getMetadata().getAnnotations());
+          annotations.put(REQUEST, value);
+          c.getMetadata().setAnnotations(annotations);
+          return c;
+        });
+  }
+
+  static Secret keySecret() {
+    return client.secrets().inNamespace(NAMESPACE).withName(CLUSTER + "-auth-key").get();
+  }
+
+  static Pod controllerPod() {
+    return client.pods().inNamespace(NAMESPACE).withName(CLUSTER + "-controller-0").get();
+  }
+}
