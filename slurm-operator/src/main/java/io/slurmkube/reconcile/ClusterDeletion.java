@@ -74,12 +74,10 @@ final class ClusterDeletion {
       return UpdateControl.noUpdate();
     }
     var status = cluster.getStatus() == null ? new SlurmClusterStatus() : cluster.getStatus();
-    String previous = status.conditions == null ? null : status.conditions.stream()
+    String recorded = status.conditions == null ? null : status.conditions.stream()
         .filter(c -> DELETING.equals(c.getType())).map(io.fabric8.kubernetes.api.model.Condition::getMessage)
         .findFirst().orElse(null);
-    if (!decision.message().equals(previous)) {
-      events.normal(cluster, DELETING, decision.message());
-    }
+    events.normalOnChange(cluster, DELETING, decision.message(), recorded, DELETING, decision.message());
     long generation = cluster.getMetadata().getGeneration() == null ? 0 : cluster.getMetadata().getGeneration();
     status.conditions = Conditions.set(status.conditions, generation, Conditions.READY, false, DELETING,
         "the cluster is being deleted: " + decision.message());

@@ -145,12 +145,10 @@ final class NodeSetDeletion {
 
   private UpdateControl<NodeSet> waiting(NodeSet nodeSet, List<Pod> pods, List<SlurmNode> nodes, String message) {
     var status = nodeSet.getStatus() == null ? new NodeSetStatus() : nodeSet.getStatus();
-    String previous = status.conditions == null ? null : status.conditions.stream()
+    String recorded = status.conditions == null ? null : status.conditions.stream()
         .filter(c -> Conditions.READY.equals(c.getType()) && REASON.equals(c.getReason()))
         .map(io.fabric8.kubernetes.api.model.Condition::getMessage).findFirst().orElse(null);
-    if (!message.equals(previous)) {
-      events.normal(nodeSet, REASON, message);
-    }
+    events.normalOnChange(nodeSet, REASON, message, recorded, REASON, message);
     List<Pod> current = pods.stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
     status.replicas = current.size();
     status.readyReplicas = (int) current.stream().filter(Readiness::isPodReady).count();

@@ -542,6 +542,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     idleSince.remove(ResourceID.fromResource(nodeSet));
     busySince.remove(ResourceID.fromResource(nodeSet));
     scalers.forget(ResourceID.fromResource(nodeSet));
+    events.forget(nodeSet);
     budgetKnown.remove(ResourceID.fromResource(nodeSet));
     expectations.forget(nodeSet.getMetadata().getUid());
   }

@@ -28,11 +28,6 @@ final class ScalerArbiter {
   private final Clock clock;
   /** Per node set, when a manual write without a time in managedFields was first seen; lost on restart. */
   private final Map<ResourceID, ScalerArbitration.Seen> seen = new ConcurrentHashMap<>();
-  /**
-   * Per node set, the condition reason last reported: the NodeSet in the informer's cache may not
-   * show the status patch of the previous pass yet, and judging by it repeated events.
-   */
-  private final Map<ResourceID, String> reported = new ConcurrentHashMap<>();
 
   ScalerArbiter(EventRecorder events, Clock clock) {
     this.events = events;
@@ -55,7 +50,6 @@ final class ScalerArbiter {
   /** Drops what is remembered of a node set that is gone. */
   void forget(ResourceID id) {
     seen.remove(id);
-    reported.remove(id);
   }
 
   /** Who drives the replicas now; reported in status, with an event when that changes. */
@@ -70,23 +64,24 @@ final class ScalerArbiter {
     var verdict = ScalerArbitration.decide(nodeSet, spec.nodeSetName, hpas, writer, manual,
         Duration.ofSeconds(spec.scaleDownDelaySeconds == null ? 60 : spec.scaleDownDelaySeconds), now);
     var status = nodeSet.getStatus();
-    // After a restart nothing is remembered: the status says what was reported before.
-    String previous = reported.containsKey(id) ? reported.get(id) : status.conditions == null ? null
-        : status.conditions.stream().filter(c -> Conditions.QUEUE_AUTOSCALING.equals(c.getType()))
-            .map(Condition::getReason).findFirst().orElse(null);
-    reported.put(id, verdict.reason());
+    String recorded = status.conditions == null ? null : status.conditions.stream()
+        .filter(c -> Conditions.QUEUE_AUTOSCALING.equals(c.getType())).map(Condition::getReason).findFirst().orElse(null);
+    if (recorded == null && verdict.queueScales()) {
+      recorded = verdict.reason(); // a new node set driven by the queue, as expected: nothing to tell
+    }
     status.conditions = Conditions.set(status.conditions, nodeSet.getMetadata().getGeneration() == null ? 0
         : nodeSet.getMetadata().getGeneration(), Conditions.QUEUE_AUTOSCALING, verdict.queueScales(), verdict.reason(),
         verdict.message());
     if (!verdict.queueScales()) {
       status.lastScaleDecision = "not scaling: " + verdict.message();
     }
-    if (!verdict.reason().equals(previous) && (previous != null || !verdict.queueScales())) {
-      if (verdict.driver() == ScalerArbitration.Driver.HORIZONTAL_POD_AUTOSCALER) {
-        events.warning(nodeSet, "TwoScalers", verdict.message());
-      } else {
-        events.normal(nodeSet, verdict.queueScales() ? "QueueAutoscaling" : "ManualScaleKept", verdict.message());
-      }
+    // Keyed by the condition's reason: the message names times that move on every pass.
+    if (verdict.driver() == ScalerArbitration.Driver.HORIZONTAL_POD_AUTOSCALER) {
+      events.warningOnChange(nodeSet, Conditions.QUEUE_AUTOSCALING, verdict.reason(), recorded, "TwoScalers",
+          verdict.message());
+    } else {
+      events.normalOnChange(nodeSet, Conditions.QUEUE_AUTOSCALING, verdict.reason(), recorded,
+          verdict.queueScales() ? "QueueAutoscaling" : "ManualScaleKept", verdict.message());
     }
     return verdict;
   }

@@ -113,6 +113,7 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
   @Override
   public UpdateControl<SlurmCluster> reconcile(SlurmCluster cluster, Context<SlurmCluster> context) {
     if (context.isPrimaryResourceDeleted()) {
+      events.forget(cluster);
       if (slurm != null) {
         var gone = new ClusterModel(cluster);
         slurm.forget(gone.namespace(), gone.name(), gone.jwtKeySecretName()); // its key watch and client

@@ -462,6 +462,9 @@ class OperatorIT {
     assertThat(nodeSet("drain-cpu").getMetadata().getUid()).as("held while the job runs").isEqualTo(before.getMetadata().getUid());
     assertThat(client.pods().inNamespace(NS).withName("drain-cpu-0").get().getMetadata().getUid()).isEqualTo(podUid);
     assertThat(nodeSetEvents("drain-cpu", "Deleting")).anyMatch(m -> m.contains("waiting for 1 job(s) (7) on drain-cpu-0"));
+    // A pass every 2 s: each change of what it waits for is told once, not once per pass.
+    assertThat(eventsAbout(before.getMetadata().getUid(), "Deleting")).as("Deleting events of the NodeSet")
+        .doesNotHaveDuplicates();
 
     standIn.endJob(7);
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
@@ -501,6 +504,9 @@ class OperatorIT {
     assertThat(client.apps().statefulSets().inNamespace(NS).withName("drain-controller").get())
         .as("slurmctld stays while a job runs").isNotNull();
     assertThat(client.pods().inNamespace(NS).withName("drain-cpu-0").get()).as("the busy node's pod stays").isNotNull();
+    List<String> waiting = eventsAbout(current("drain").getMetadata().getUid(), "Deleting");
+    assertThat(waiting).as("Deleting events of the cluster, a pass every 5 s").doesNotHaveDuplicates()
+        .filteredOn(m -> m.contains("waiting for 1 running job(s) (8)")).hasSize(1);
 
     standIn.endJob(8);
     await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
@@ -533,6 +539,12 @@ class OperatorIT {
   private static List<String> nodeSetEvents(String name, String reason) {
     return client.v1().events().inNamespace(NS).list().getItems().stream()
         .filter(e -> e.getInvolvedObject().getName().equals(name) && reason.equals(e.getReason()))
+        .map(e -> e.getMessage()).toList();
+  }
+
+  private static List<String> eventsAbout(String uid, String reason) {
+    return client.v1().events().inNamespace(NS).list().getItems().stream()
+        .filter(e -> uid.equals(e.getInvolvedObject().getUid()) && reason.equals(e.getReason()))
         .map(e -> e.getMessage()).toList();
   }
 
