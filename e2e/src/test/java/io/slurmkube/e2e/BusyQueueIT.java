@@ -144,10 +144,10 @@ class BusyQueueIT {
         .list().getItems().stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).findFirst().orElseThrow();
   }
 
-  /** The peak resident memory of a container's first process, or "n/a". */
+  /** The peak resident memory of a container's main process (its oldest but tini), or "n/a". */
   String peakMemory(String namespace, String pod, String container) {
     try {
-      var result = slurm.execIn(namespace, pod, container, "cat", "/proc/1/status");
+      var result = slurm.execIn(namespace, pod, container, "sh", "-c", "p=$(pgrep -o -v -x tini 2>/dev/null) || p=1; cat /proc/$p/status");
       Matcher m = HIGH_WATER.matcher(result.out());
       return m.find() ? (Long.parseLong(m.group(1)) / 1024) + " MiB" : "n/a";
     } catch (Exception e) {

@@ -44,20 +44,21 @@ public class EventRecorder {
    */
   public boolean normalOnChange(HasMetadata about, String topic, String key, String recorded, String reason,
       String message) {
-    if (!memory.changed(about.getMetadata().getUid(), topic, key, recorded)) {
-      return false;
-    }
-    normal(about, reason, message);
-    return true;
+    return onChange(about, topic, key, recorded, "Normal", reason, message);
   }
 
   /** As {@link #normalOnChange}, a Warning. */
   public boolean warningOnChange(HasMetadata about, String topic, String key, String recorded, String reason,
       String message) {
+    return onChange(about, topic, key, recorded, "Warning", reason, message);
+  }
+
+  private boolean onChange(HasMetadata about, String topic, String key, String recorded, String type, String reason,
+      String message) {
     if (!memory.changed(about.getMetadata().getUid(), topic, key, recorded)) {
       return false;
     }
-    warning(about, reason, message);
+    record(about, type, reason, message);
     return true;
   }
 
