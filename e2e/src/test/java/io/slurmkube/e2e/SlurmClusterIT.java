@@ -166,34 +166,93 @@ class SlurmClusterIT {
     slurm.login("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "e2e-user", "-f", "/tmp/e2e-key");
     String privateKey = slurm.login("cat", "/tmp/e2e-key");
     String publicKey = slurm.login("cat", "/tmp/e2e-key.pub").strip();
+    // Until users can be declared (issue 11) root is the only account, so this cluster allows it.
     Conflicts.edit(client.resources(io.slurmkube.api.SlurmCluster.class).inNamespace(slurm.namespace).withName("demo"), c -> {
       c.getSpec().login.sshAuthorizedKeys = List.of(publicKey);
+      c.getSpec().login.allowRootLogin = true;
+      c.getSpec().login.replicas = 2;
       return c;
     });
     assertThat(client.services().inNamespace(slurm.namespace).withName("demo-login").get().getSpec().getPorts())
         .anySatisfy(p -> assertThat(p.getPort()).isEqualTo(22));
-    String[] ssh = {"ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-        "-o", "ConnectTimeout=5"};
-    var pod = new java.util.concurrent.atomic.AtomicReference<String>();
-    await("a login pod that takes the key logs its user in").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2))
+    var pods = new java.util.concurrent.atomic.AtomicReference<List<Pod>>();
+    await("two login pods that take the key log their user in").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2))
         .untilAsserted(() -> {
-          Pod login = client.pods().inNamespace(slurm.namespace).withLabel("app.kubernetes.io/component", "login").list()
-              .getItems().stream()
-              .filter(p -> p.getMetadata().getDeletionTimestamp() == null && "Running".equals(p.getStatus().getPhase()))
-              .filter(p -> p.getSpec().getContainers().get(0).getEnv().stream()
-                  .anyMatch(e -> e.getName().equals("SSH_AUTHORIZED_KEYS") && publicKey.equals(e.getValue())))
-              .findFirst().orElseThrow(() -> new AssertionError("no running login pod with the key yet"));
-          pod.set(login.getMetadata().getName());
-          // The user ssh-es from the login pod itself, with the private key in a file of their own.
-          assertThat(slurm.exec(pod.get(), "sh", "-c", "umask 077; printf '%s' \"$0\" > /tmp/user-key", privateKey).code()).isZero();
-          var session = slurm.exec(pod.get(), concat(ssh, "-i", "/tmp/user-key", "root@localhost", "sinfo", "-h", "-o", "%P"));
-          assertThat(session.code()).as("ssh with the key: %s", session.err()).isZero();
-          assertThat(session.out()).contains("batch");
+          List<Pod> logins = loginPods(publicKey, true);
+          assertThat(logins).as("running login pods with the key and root allowed").hasSize(2);
+          for (Pod login : logins) {
+            // The user ssh-es from the login pod itself, with the private key in a file of their own.
+            var session = sshAsRoot(login.getMetadata().getName(), privateKey, "sinfo", "-h", "-o", "%P");
+            assertThat(session.code()).as("ssh with the key: %s", session.err()).isZero();
+            assertThat(session.out()).contains("batch");
+          }
+          pods.set(logins);
         });
-    var noKey = slurm.exec(pod.get(), concat(ssh, "-o", "PubkeyAuthentication=no", "-o", "PasswordAuthentication=yes",
+    String pod = pods.get().get(0).getMetadata().getName();
+    var noKey = slurm.exec(pod, concat(SSH, "-o", "PubkeyAuthentication=no", "-o", "PasswordAuthentication=yes",
         "root@localhost", "true"));
     assertThat(noKey.code()).isNotZero();
     assertThat(noKey.err()).contains("Permission denied (publickey)");
+
+    // One host key for the cluster: what a client sees from each replica is the Secret's key.
+    String hostKey = new String(java.util.Base64.getDecoder().decode(client.secrets().inNamespace(slurm.namespace)
+        .withName("demo-ssh-host-keys").get().getData().get("ssh_host_ed25519_key.pub"))).split(" ")[1];
+    assertThat(hostKeysSeenFrom(pod, pods.get())).containsOnly(hostKey).hasSize(1);
+
+    List<String> firstPods = pods.get().stream().map(p -> p.getMetadata().getUid()).toList();
+    // Root login off: the pods roll (new pods, so this is also a restart) and refuse root's key.
+    Conflicts.edit(client.resources(io.slurmkube.api.SlurmCluster.class).inNamespace(slurm.namespace).withName("demo"), c -> {
+      c.getSpec().login.allowRootLogin = false;
+      return c;
+    });
+    await("login pods that refuse root").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(() -> {
+          List<Pod> logins = loginPods(publicKey, false);
+          assertThat(logins).as("running login pods with root not allowed").hasSize(2);
+          for (Pod login : logins) {
+            var refused = sshAsRoot(login.getMetadata().getName(), privateKey, "true");
+            assertThat(refused.code()).isNotZero();
+            assertThat(refused.err()).contains("Permission denied (publickey)");
+          }
+          pods.set(logins);
+        });
+    assertThat(pods.get()).extracting(p -> p.getMetadata().getUid()).doesNotContainAnyElementsOf(firstPods);
+    assertThat(hostKeysSeenFrom(pods.get().get(0).getMetadata().getName(), pods.get()))
+        .as("the same host key after the login pods were replaced").containsOnly(hostKey).hasSize(1);
+  }
+
+  private static final String[] SSH = {"ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
+      "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=5"};
+
+  /** Running login pods of the current template: with this key, and root allowed or not. */
+  private static List<Pod> loginPods(String publicKey, boolean rootAllowed) {
+    return client.pods().inNamespace(slurm.namespace).withLabel("app.kubernetes.io/component", "login").list()
+        .getItems().stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null && "Running".equals(p.getStatus().getPhase()))
+        .filter(p -> hasEnv(p, "SSH_AUTHORIZED_KEYS", publicKey) && hasEnv(p, "SSH_ALLOW_ROOT_LOGIN", Boolean.toString(rootAllowed)))
+        .toList();
+  }
+
+  private static boolean hasEnv(Pod pod, String name, String value) {
+    return pod.getSpec().getContainers().get(0).getEnv().stream().anyMatch(e -> e.getName().equals(name) && value.equals(e.getValue()));
+  }
+
+  private static SlurmOnKubernetes.Exec sshAsRoot(String pod, String privateKey, String... command) throws Exception {
+    assertThat(slurm.exec(pod, "sh", "-c", "umask 077; printf '%s' \"$0\" > /tmp/user-key", privateKey).code()).isZero();
+    return slurm.exec(pod, concat(concat(SSH, "-i", "/tmp/user-key", "root@localhost"), command));
+  }
+
+  /** The ed25519 host keys that ssh-keyscan, run in one pod, gets from each pod's sshd. */
+  private static java.util.Set<String> hostKeysSeenFrom(String pod, List<Pod> targets) throws Exception {
+    var keys = new java.util.HashSet<String>();
+    for (Pod target : targets) {
+      var scan = slurm.exec(pod, "ssh-keyscan", "-T", "5", "-t", "ed25519", target.getStatus().getPodIP());
+      assertThat(scan.code()).as("ssh-keyscan %s: %s", target.getMetadata().getName(), scan.err()).isZero();
+      String line = scan.out().lines().filter(l -> !l.startsWith("#") && !l.isBlank()).findFirst()
+          .orElseThrow(() -> new AssertionError("no host key from " + target.getMetadata().getName() + ": " + scan.err()));
+      keys.add(line.split(" ")[2]);
+    }
+    return keys;
   }
 
   private static String[] concat(String[] first, String... rest) {

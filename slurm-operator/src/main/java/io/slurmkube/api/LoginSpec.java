@@ -17,6 +17,13 @@ public class LoginSpec {
   @JsonPropertyDescription("SSH public keys allowed to log in (key-only; no passwords).")
   public List<String> sshAuthorizedKeys = new ArrayList<>();
 
+  @Default("false")
+  @JsonPropertyDescription("Allow SSH login as root (with a key of sshAuthorizedKeys; never with a password). Off by default. Until users can be declared, root is the only account on login pods, so a cluster whose users log in over SSH sets it.")
+  public boolean allowRootLogin = false;
+
+  @JsonPropertyDescription("Name of an existing Secret with the login pods' SSH host keys, as files named like sshd's (ssh_host_ed25519_key, optionally ssh_host_ecdsa_key, ssh_host_rsa_key and their .pub). When empty the operator generates them once per cluster into <cluster>-ssh-host-keys.")
+  public String sshHostKeysSecretName;
+
   @JsonPropertyDescription("Added to the login pods: image (e.g. with a team's compilers), env, volumes and mounts, node selector, tolerations, affinity, resources, security settings, extra containers. A change rolls the login pods.")
   public PodTemplate template;
 }

@@ -54,6 +54,15 @@ public final class ClusterModel {
     return blank(spec().jwtKeySecretName) ? names.jwtKeySecret() : spec().jwtKeySecretName;
   }
 
+  public String sshHostKeysSecretName() {
+    var login = spec().login;
+    return login == null || blank(login.sshHostKeysSecretName) ? names.sshHostKeysSecret() : login.sshHostKeysSecretName;
+  }
+
+  public boolean generatesSshHostKeys() {
+    return spec().login == null || blank(spec().login.sshHostKeysSecretName);
+  }
+
   /** The auth key set's digest for {@link AuthKeyRotation#POD_ANNOTATION}; null without a set. */
   public String authKeySet() { return authKeySet; }
 

@@ -25,6 +25,7 @@ public record ClusterNames(String cluster, String namespace) {
   public String authKeySecret() { return cluster + "-auth-key"; }
   public String jwtKeySecret() { return cluster + "-jwt-key"; }
   public String databaseSecret() { return cluster + "-db-password"; }
+  public String sshHostKeysSecret() { return cluster + "-ssh-host-keys"; }
   public String nodeSet(String nodeSetName) { return cluster + "-" + nodeSetName; }
   /** Headless Service that gives every slurmd pod a DNS name equal to its Slurm node name. */
   public String nodes() { return cluster + "-nodes"; }

@@ -8,8 +8,8 @@ import java.util.Base64;
 import java.util.Map;
 
 /**
- * The cluster's secrets: the Slurm auth key (auth/slurm), the JWT key (slurmrestd tokens) and the
- * embedded database's password. Each is generated once from a secure random source; a Secret that
+ * The cluster's secrets: the Slurm auth key (auth/slurm), the JWT key (slurmrestd tokens), the
+ * embedded database's password and the login pods' SSH host keys. Each is generated once from a secure random source; a Secret that
  * already exists keeps its value, so keys are never rotated behind the daemons' backs.
  */
 public final class KeySecrets {
@@ -33,6 +33,21 @@ public final class KeySecrets {
 
   public Secret databasePassword(SlurmCluster cluster, Secret existing) {
     return keySecret(cluster, names(cluster).databaseSecret(), DB_PASSWORD, 24, existing);
+  }
+
+  /**
+   * The login pods' SSH host keys, one set per cluster: every replica and every restart shows
+   * the same host key. Generating takes a moment (RSA), so call it only when the Secret is absent.
+   */
+  public Secret sshHostKeys(SlurmCluster cluster) {
+    var data = new java.util.LinkedHashMap<String, String>();
+    SshHostKeys.generate(random, "slurmkube-" + cluster.getMetadata().getName() + "-login")
+        .forEach((file, bytes) -> data.put(file, Base64.getEncoder().encodeToString(bytes)));
+    return new SecretBuilder()
+        .withMetadata(Owned.meta(cluster, names(cluster).sshHostKeysSecret(), Labels.of(cluster.getMetadata().getName(), "keys")))
+        .withType("Opaque")
+        .withData(data)
+        .build();
   }
 
   private Secret keySecret(SlurmCluster cluster, String name, String key, int bytes, Secret existing) {

@@ -1,12 +1,19 @@
 package io.slurmkube.model;
 
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.slurmkube.model.Labels.Component;
 
 /** Login pods: client tools and sackd (configless), and sshd when keys are given. */
 public final class LoginBuilder {
+  static final String HOST_KEYS_VOLUME = "ssh-host-keys";
+  /** Where the entrypoint finds the host keys it installs into /etc/ssh (slurmd-image/README.md). */
+  public static final String HOST_KEYS_MOUNT = "/etc/slurmkube/ssh-host-keys";
+
   private LoginBuilder() {}
 
   public static Service service(ClusterModel model) {
@@ -35,12 +42,14 @@ public final class LoginBuilder {
                 .withArgs("login")
                 .withEnv(PodParts.env(
                     "SLURM_CONF_SERVER", model.names().controllerAddress(),
-                    "SSH_AUTHORIZED_KEYS", keys))
+                    "SSH_AUTHORIZED_KEYS", keys,
+                    "SSH_ALLOW_ROOT_LOGIN", Boolean.toString(spec.login.allowRootLogin)))
                 .addNewPort().withName("ssh").withContainerPort(22).endPort()
                 .withResources(PodParts.requests("50m", "64Mi"))
-                .withVolumeMounts(PodParts.secretsMount())
+                .withVolumeMounts(PodParts.secretsMount(),
+                    new VolumeMountBuilder().withName(HOST_KEYS_VOLUME).withMountPath(HOST_KEYS_MOUNT).withReadOnly(true).build())
               .endContainer()
-              .withVolumes(PodParts.secretsVolume(model, false, false))
+              .withVolumes(PodParts.secretsVolume(model, false, false), hostKeysVolume(model))
             .endSpec()
           .endTemplate()
         .endSpec()
@@ -50,6 +59,13 @@ public final class LoginBuilder {
     SharedStorage.mount(model, pod.getSpec(), login);
     PodTemplates.apply(spec.login.template, pod.getMetadata(), pod.getSpec(), login);
     return deployment;
+  }
+
+  /** One set of host keys for every replica and restart, so clients never see "host key changed". */
+  private static Volume hostKeysVolume(ClusterModel model) {
+    return new VolumeBuilder().withName(HOST_KEYS_VOLUME)
+        .withNewSecret().withSecretName(model.sshHostKeysSecretName()).withDefaultMode(0400).endSecret()
+        .build();
   }
 
   /** What would stop the login pods from starting, each naming the field and the fix. */

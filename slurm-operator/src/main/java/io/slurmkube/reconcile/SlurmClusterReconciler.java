@@ -28,6 +28,7 @@ import io.slurmkube.model.ControllerBuilder;
 import io.slurmkube.model.DatabaseBuilder;
 import io.slurmkube.model.AuthKeyRotation;
 import io.slurmkube.model.KeySecrets;
+import io.slurmkube.model.SshHostKeys;
 import io.slurmkube.model.Labels;
 import io.slurmkube.model.LoginBuilder;
 import io.slurmkube.model.NodeSetBuilder;
@@ -225,6 +226,15 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
           applier.createIfAbsent(keySecrets.jwtKey(model.cluster(), null)));
     } else {
       requireSecret(ns, model.jwtKeySecretName(), KeySecrets.JWT_KEY, "spec.jwtKeySecretName", log);
+    }
+    if (model.generatesSshHostKeys()) {
+      // Checked first: generating the keys (RSA) is too slow to do on every pass.
+      if (client.secrets().inNamespace(ns).withName(model.sshHostKeysSecretName()).get() == null) {
+        Secret hostKeys = keySecrets.sshHostKeys(model.cluster());
+        report(model, hostKeys, applier.createIfAbsent(hostKeys));
+      }
+    } else {
+      requireSecret(ns, model.sshHostKeysSecretName(), SshHostKeys.ED25519, "spec.login.sshHostKeysSecretName", log);
     }
     if (model.runsDatabase()) {
       report(model, keySecrets.databasePassword(model.cluster(), null),

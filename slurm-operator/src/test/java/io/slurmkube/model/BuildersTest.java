@@ -184,6 +184,34 @@ class BuildersTest {
   }
 
   @Test
+  void everyLoginReplicaMountsTheClustersOneSetOfHostKeys() {
+    var pod = LoginBuilder.deployment(model).getSpec().getTemplate().getSpec();
+    var mount = pod.getContainers().get(0).getVolumeMounts().stream()
+        .filter(m -> m.getMountPath().equals("/etc/slurmkube/ssh-host-keys")).findFirst().orElseThrow();
+    assertThat(mount.getReadOnly()).isTrue();
+    var volume = pod.getVolumes().stream().filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow();
+    assertThat(volume.getSecret().getSecretName()).isEqualTo("demo-ssh-host-keys");
+    assertThat(volume.getSecret().getDefaultMode()).isEqualTo(0400);
+    assertThat(volume.getSecret().getOptional()).as("a login pod waits for its keys rather than making its own").isNotEqualTo(Boolean.TRUE);
+
+    var own = Fixtures.cluster();
+    own.getSpec().login.sshHostKeysSecretName = "site-login-host-keys";
+    var ownPod = LoginBuilder.deployment(new ClusterModel(own)).getSpec().getTemplate().getSpec();
+    assertThat(ownPod.getVolumes()).filteredOn(v -> v.getSecret() != null).extracting(v -> v.getSecret().getSecretName())
+        .containsExactly("site-login-host-keys");
+  }
+
+  @Test
+  void rootLogsInOverSshOnlyWhenAllowed() {
+    var login = LoginBuilder.deployment(model).getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(env(login)).containsEntry("SSH_ALLOW_ROOT_LOGIN", "false");
+    var cluster = Fixtures.cluster();
+    cluster.getSpec().login.allowRootLogin = true;
+    var allowed = LoginBuilder.deployment(new ClusterModel(cluster)).getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(env(allowed)).containsEntry("SSH_ALLOW_ROOT_LOGIN", "true");
+  }
+
+  @Test
   void everyObjectIsLabelledForItsCluster() {
     assertThat(ConfigMapBuilder.build(model).getMetadata().getLabels())
         .containsEntry(Labels.INSTANCE, "demo").containsEntry(Labels.MANAGED_BY, Labels.OPERATOR);

@@ -28,6 +28,18 @@ class KeySecretsTest {
   }
 
   @Test
+  void sshHostKeysAreOneSecretOfTheClusterWithEveryKeyFile() {
+    var secret = secrets.sshHostKeys(Fixtures.cluster());
+    assertThat(secret.getMetadata().getName()).isEqualTo("demo-ssh-host-keys");
+    assertThat(secret.getMetadata().getOwnerReferences()).singleElement()
+        .satisfies(o -> assertThat(o.getUid()).isEqualTo("uid-1"));
+    assertThat(secret.getData()).containsKeys("ssh_host_ed25519_key", "ssh_host_ed25519_key.pub",
+        "ssh_host_ecdsa_key", "ssh_host_rsa_key");
+    assertThat(new String(Base64.getDecoder().decode(secret.getData().get("ssh_host_ed25519_key"))))
+        .startsWith("-----BEGIN OPENSSH PRIVATE KEY-----");
+  }
+
+  @Test
   void databasePasswordsArePrintable() {
     String encoded = secrets.databasePassword(Fixtures.cluster(), null).getData().get(KeySecrets.DB_PASSWORD);
     assertThat(new String(Base64.getDecoder().decode(encoded))).matches("[A-Za-z0-9_-]{32}");

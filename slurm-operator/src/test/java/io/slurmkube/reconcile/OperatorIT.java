@@ -109,6 +109,7 @@ class OperatorIT {
       assertOwnedByCluster(client.secrets().inNamespace(NS).withName("demo-auth-key").get());
       assertOwnedByCluster(client.secrets().inNamespace(NS).withName("demo-jwt-key").get());
       assertOwnedByCluster(client.secrets().inNamespace(NS).withName("demo-db-password").get());
+      assertOwnedByCluster(client.secrets().inNamespace(NS).withName("demo-ssh-host-keys").get());
       assertOwnedByCluster(client.configMaps().inNamespace(NS).withName("demo-config").get());
       assertOwnedByCluster(ns.withName("demo-controller").get());
       assertOwnedByCluster(services.withName("demo-controller").get());
@@ -180,6 +181,7 @@ class OperatorIT {
   @Order(4)
   void aPartitionChangeIsAppliedWithoutRestartingTheController() {
     Secret authBefore = client.secrets().inNamespace(NS).withName("demo-auth-key").get();
+    Secret hostKeysBefore = client.secrets().inNamespace(NS).withName("demo-ssh-host-keys").get();
     String hashBefore = controllerHash();
     Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("demo"), c -> {
       c.getSpec().partitions.get(0).maxTime = "60";
@@ -192,6 +194,8 @@ class OperatorIT {
     assertThat(controllerHash()).isEqualTo(hashBefore);
     assertThat(client.secrets().inNamespace(NS).withName("demo-auth-key").get().getData())
         .isEqualTo(authBefore.getData());
+    assertThat(client.secrets().inNamespace(NS).withName("demo-ssh-host-keys").get().getData())
+        .as("host keys are never regenerated").isEqualTo(hostKeysBefore.getData());
   }
 
   @Test
