@@ -1,6 +1,7 @@
 package io.slurmkube.api;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -25,4 +26,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Idle", jsonPath = ".status.idle", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Allocated", jsonPath = ".status.allocated", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+// The name ties the object to its (cluster, node set) pair: two NodeSets for one pair would select
+// and count each other's pods, and the pods are named after the NodeSet.
+@ValidationRule(value = "has(self.spec)", message = "spec is required: give at least spec.clusterName and spec.nodeSetName")
+@ValidationRule(value = "!has(self.spec) || !has(self.spec.clusterName) || !has(self.spec.nodeSetName) || self.metadata.name == self.spec.clusterName + '-' + self.spec.nodeSetName",
+    message = "metadata.name must be <spec.clusterName>-<spec.nodeSetName> (one NodeSet per node set of a cluster; its pods are named after it): "
+        + "name the NodeSet so, or set spec.clusterName and spec.nodeSetName to match its name")
 public class NodeSet extends CustomResource<NodeSetResourceSpec, NodeSetStatus> implements Namespaced {}

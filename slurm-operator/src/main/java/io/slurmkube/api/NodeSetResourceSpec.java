@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.model.annotation.SpecReplicas;
 
@@ -14,12 +15,25 @@ import io.fabric8.kubernetes.model.annotation.SpecReplicas;
 @ValidationRule(value = "!has(self.maxReplicas) || !has(self.replicas) || self.replicas <= self.maxReplicas",
     message = "replicas is greater than maxReplicas; lower replicas or raise maxReplicas",
     fieldPath = ".replicas")
+@ValidationRule(value = "!has(self.clusterName) || !has(self.nodeSetName) || size(self.clusterName) + size(self.nodeSetName) <= " + Names.MAX_CLUSTER_PLUS_NODESET,
+    message = "spec.clusterName plus spec.nodeSetName is longer than " + Names.MAX_CLUSTER_PLUS_NODESET
+        + " characters: pod names <clusterName>-<nodeSetName>-<ordinal> must fit " + Names.DNS_LABEL_MAX
+        + " characters with a 4-digit ordinal; shorten the node set name (or the cluster's)",
+    fieldPath = ".nodeSetName")
 public class NodeSetResourceSpec extends NodeShape {
   @Required
+  @Size(min = 1, max = Names.DNS_LABEL_MAX)
+  @ValidationRule(value = "self.matches('" + Names.DNS_LABEL + "')",
+      message = "is not a SlurmCluster name: use lower-case letters, digits and '-', starting with a letter and not ending with '-'; give the name of a SlurmCluster in this namespace")
+  @ValidationRule(value = "size(self) <= " + Names.MAX_CLUSTER_NAME,
+      message = "is longer than " + Names.MAX_CLUSTER_NAME + " characters, which no SlurmCluster name may be; give the name of a SlurmCluster in this namespace")
   @JsonPropertyDescription("The SlurmCluster this node set belongs to (same namespace).")
   public String clusterName;
 
   @Required
+  @Size(min = 1, max = Names.MAX_LENGTH)
+  @ValidationRule(value = "self.matches('" + Names.SLURM_NAME + "')", message = Names.NODESET_NAME_MESSAGE)
+  @ValidationRule(value = "!(self in " + Names.RESERVED_NODESET_NAMES_CEL + ")", message = Names.RESERVED_NODESET_MESSAGE)
   @JsonPropertyDescription("The node set's name inside its cluster (spec.nodeSets[].name): its Slurm feature and node name prefix.")
   public String nodeSetName;
 

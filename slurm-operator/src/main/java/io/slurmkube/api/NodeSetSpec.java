@@ -17,8 +17,8 @@ import io.fabric8.generator.annotation.ValidationRule;
 public class NodeSetSpec extends NodeShape {
   @Required
   @Size(min = 1, max = Names.MAX_LENGTH)
-  @ValidationRule(value = "self.matches('" + Names.SLURM_NAME + "')",
-      message = "is not a valid node set name: use lower-case letters, digits and '-', starting with a letter and not ending with '-' (for example gpu-a100)")
+  @ValidationRule(value = "self.matches('" + Names.SLURM_NAME + "')", message = Names.NODESET_NAME_MESSAGE)
+  @ValidationRule(value = "!(self in " + Names.RESERVED_NODESET_NAMES_CEL + ")", message = Names.RESERVED_NODESET_MESSAGE)
   @JsonPropertyDescription("Node set name; also the Slurm feature and node name prefix. Lower-case letters, digits and '-', starting with a letter.")
   public String name;
 

@@ -14,6 +14,8 @@ public class PartitionSpec {
   @Size(min = 1, max = Names.MAX_LENGTH)
   @ValidationRule(value = "self.matches('" + Names.SLURM_NAME + "')",
       message = "is not a valid partition name: use lower-case letters, digits and '-', starting with a letter and not ending with '-' (for example gpu-a100)")
+  @ValidationRule(value = "self.lowerAscii() != 'default'",
+      message = "is reserved: Slurm reads a partition named DEFAULT as the defaults for every partition; choose another name and mark the partition with default: true to make it the default")
   @JsonPropertyDescription("Partition name: lower-case letters, digits and '-', starting with a letter.")
   public String name;
 

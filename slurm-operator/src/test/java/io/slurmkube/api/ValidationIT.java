@@ -17,7 +17,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Bad SlurmCluster specs are refused at admission, with a message that names the field and the fix. */
+/**
+ * Bad SlurmCluster and NodeSet specs are refused at admission, with a message that names the field
+ * and the fix; every cluster the project ships as an example or runs in e2e is accepted.
+ */
 class ValidationIT {
 
   @RegisterExtension static RealApiServer api = new RealApiServer();
@@ -34,8 +37,18 @@ class ValidationIT {
   }
 
   @Test
-  void corpusHasAtLeastTwentySpecs() throws IOException {
-    assertThat(badSpecs().count()).isGreaterThanOrEqualTo(20);
+  void corpusHasAtLeastFiftySpecsOfBothKinds() throws IOException {
+    assertThat(badSpecs().count()).isGreaterThanOrEqualTo(50);
+    assertThat(badSpecs().map(ValidationIT::kindOf)).contains("SlurmCluster", "NodeSet");
+  }
+
+  static String kindOf(Path file) {
+    try {
+      return Files.readAllLines(file).stream().filter(l -> l.startsWith("kind: "))
+          .map(l -> l.substring("kind: ".length()).trim()).findFirst().orElseThrow();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @ParameterizedTest(name = "{0}")
@@ -43,13 +56,66 @@ class ValidationIT {
   void badSpecIsRejectedWithItsMessage(Path file) throws IOException {
     String yaml = Files.readString(file);
     String expected = yaml.lines().findFirst().orElseThrow().replaceFirst("^# expect: ", "");
-    GenericKubernetesResource resource = api.client().genericKubernetesResources(SlurmCluster.GROUP + "/" + SlurmCluster.VERSION, "SlurmCluster")
+    GenericKubernetesResource resource = api.client().genericKubernetesResources(SlurmCluster.GROUP + "/" + SlurmCluster.VERSION, kindOf(file))
         .load(new java.io.ByteArrayInputStream(yaml.getBytes())).item();
 
     assertThatThrownBy(() -> api.client().resource(resource).inNamespace("default").create())
         .isInstanceOf(KubernetesClientException.class)
         .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
         .hasMessageContaining(expected);
+  }
+
+  /** Every SlurmCluster in examples/ and in the e2e resources, as a user would apply it (dry run). */
+  static Stream<Path> goodSpecs() throws IOException {
+    return Stream.of(Path.of("../examples"), Path.of("../e2e/src/test/resources"))
+        .flatMap(dir -> {
+          try {
+            return Files.list(dir).filter(p -> p.toString().endsWith(".yaml")).sorted().toList().stream();
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
+  }
+
+  @Test
+  void goodSpecsAreFound() throws IOException {
+    assertThat(goodSpecs().map(p -> p.getFileName().toString()))
+        .contains("slurmcluster.yaml", "slurmcluster-fleet.yaml", "slurmcluster-mpi.yaml", "soak-cluster.yaml");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("goodSpecs")
+  void everyShippedClusterIsAccepted(Path file) throws IOException {
+    try (var in = Files.newInputStream(file)) {
+      var clusters = api.client().load(in).items().stream().filter(o -> "SlurmCluster".equals(o.getKind())).toList();
+      assertThat(clusters).as("SlurmClusters in " + file).isNotEmpty();
+      for (var cluster : clusters) {
+        var accepted = api.client().resource(cluster).inNamespace("default").dryRun().create();
+        assertThat(accepted.getMetadata().getName()).isEqualTo(cluster.getMetadata().getName());
+      }
+    }
+  }
+
+  @Test
+  void aClusterAndItsNodeSetAtTheNameLimitsAreAccepted() throws IOException {
+    // The longest names admission allows: 41 characters of cluster, 57 of cluster plus node set.
+    String clusterName = "c" + "a".repeat(Names.MAX_CLUSTER_NAME - 1);
+    String nodeSetName = "n" + "b".repeat(Names.MAX_CLUSTER_PLUS_NODESET - Names.MAX_CLUSTER_NAME - 1);
+    SlurmCluster cluster;
+    try (var in = Files.newInputStream(Path.of("../examples/slurmcluster.yaml"))) {
+      cluster = api.client().resources(SlurmCluster.class).load(in).item();
+    }
+    cluster.getMetadata().setName(clusterName);
+    cluster.getMetadata().setNamespace("default");
+    cluster.getSpec().nodeSets.get(0).name = nodeSetName;
+    cluster.getSpec().partitions.forEach(p -> p.nodeSets = java.util.List.of(nodeSetName));
+    SlurmCluster created = api.client().resource(cluster).create();
+    // The NodeSet as the operator makes it for that entry.
+    NodeSet nodeSet = io.slurmkube.model.NodeSetBuilder.build(new io.slurmkube.model.ClusterModel(created), created.getSpec().nodeSets.get(0), true);
+    NodeSet made = api.client().resource(nodeSet).create();
+    assertThat(made.getMetadata().getName()).hasSize(Names.MAX_CLUSTER_PLUS_NODESET + 1);
+    api.client().resource(made).delete();
+    api.client().resource(created).delete();
   }
 
   @Test

@@ -424,11 +424,11 @@ class OperatorIT {
     // The finalizer goes on by patch with a precondition: it cannot bring a deleted NodeSet back (FACTS).
     for (int i = 0; i < 5; i++) {
       var lone = new NodeSet();
-      lone.getMetadata().setName("lone-" + i);
+      lone.getMetadata().setName("lone-n" + i); // admission wants <clusterName>-<nodeSetName>
       lone.getMetadata().setNamespace(NS);
       lone.setSpec(new io.slurmkube.api.NodeSetResourceSpec());
-      lone.getSpec().clusterName = "nowhere";
-      lone.getSpec().nodeSetName = "cpu";
+      lone.getSpec().clusterName = "lone";
+      lone.getSpec().nodeSetName = "n" + i;
       lone.getSpec().replicas = 1;
       client.resource(lone).create();
       if (i % 2 == 1) {
