@@ -38,12 +38,12 @@ public final class Names {
    * the controller's), plus Slurm's reserved words ({@code Nodes=ALL}, the DEFAULT record).
    */
   public static final String RESERVED_NODESET_NAMES_CEL = "['controller', 'db', 'db-password', 'accounting', 'restapi', "
-      + "'login', 'home', 'config', 'auth-key', 'jwt-key', 'nodes', 'default', 'all']";
+      + "'login', 'home', 'config', 'auth-key', 'jwt-key', 'ssh-host-keys', 'nodes', 'default', 'all']";
   public static final List<String> RESERVED_NODESET_NAMES = List.of("controller", "db", "db-password", "accounting",
-      "restapi", "login", "home", "config", "auth-key", "jwt-key", "nodes", "default", "all");
+      "restapi", "login", "home", "config", "auth-key", "jwt-key", "ssh-host-keys", "nodes", "default", "all");
   public static final String RESERVED_NODESET_MESSAGE = "is reserved: the cluster's own objects are named "
-      + "<cluster>-controller, -db, -db-password, -accounting, -restapi, -login, -home, -config, -auth-key, -jwt-key "
-      + "and -nodes, and Slurm reads 'default' and 'all' as keywords; choose another node set name (for example cpu or gpu-a100)";
+      + "<cluster>-controller, -db, -db-password, -accounting, -restapi, -login, -home, -config, -auth-key, -jwt-key, "
+      + "-ssh-host-keys and -nodes, and Slurm reads 'default' and 'all' as keywords; choose another node set name (for example cpu or gpu-a100)";
   public static final String NODESET_NAME_MESSAGE = "is not a valid node set name: use lower-case letters, digits and '-', "
       + "starting with a letter and not ending with '-' (for example gpu-a100)";
 
