@@ -1,4 +1,22 @@
-{{- define "slurmkube.name" -}}slurmkube-operator{{- end -}}
+{{/*
+Object names are scoped by release so that a second release (another name, another namespace)
+collides with nothing, cluster-scoped objects included. "<release>-operator" keeps the names the
+release "slurmkube" has always had (slurmkube-operator), which the install script and tests use.
+A release already named "...-operator" is used as is; fullnameOverride replaces it outright.
+*/}}
+{{- define "slurmkube.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else if hasSuffix "-operator" .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-operator" .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{/* The GPU plugin's ClusterRole and ClusterRoleBinding: slurmkube-gpu-dra-plugin for the default release. */}}
+{{- define "slurmkube.gpuDraClusterName" -}}
+{{- printf "%s-gpu-dra-plugin" .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
 {{- define "slurmkube.labels" -}}
 app.kubernetes.io/name: slurmkube-operator
 app.kubernetes.io/instance: {{ .Release.Name }}
