@@ -1,0 +1,266 @@
+package io.slurmkube.chart;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a platform team auditing charts/slurmkube-operator checks, over what the pinned Helm renders:
+ * lint passes, the schema refuses bad values, object names are release-scoped yet the default
+ * release keeps the names the install script and the e2e tests use, every container has resources,
+ * and the RBAC rules are exactly the listed ones, with no wildcard.
+ */
+class HelmChartTest {
+
+  static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+  static final Path CHART = ROOT.resolve("charts/slurmkube-operator");
+  static final String GPU_ON = "gpuDra.enabled=true";
+  static Path helm;
+  static String helmVersion;
+
+  /** Where e2e/substrate/build-tools.sh puts the Helm of versions.env: $SLURMKUBE_CACHE/bin/helm-<version>/helm. */
+  @BeforeAll
+  static void findHelm() throws IOException {
+    String version = Files.readAllLines(ROOT.resolve("e2e/substrate/versions.env")).stream()
+        .filter(l -> l.startsWith("HELM_VERSION=")).map(l -> l.substring("HELM_VERSION=".length()).strip())
+        .findFirst().orElseThrow(() -> new IllegalStateException("no HELM_VERSION in e2e/substrate/versions.env"));
+    helmVersion = version;
+    helm = Path.of(System.getenv().getOrDefault("SLURMKUBE_CACHE", "/var/cache/slurmkube"), "bin", "helm-" + version, "helm");
+  }
+
+  /** Each test reports itself skipped, with the reason, where the tools are not built (test-all.sh builds them first). */
+  @BeforeEach
+  void needsHelm() {
+    assumeTrue(Files.isExecutable(helm), "Helm " + helmVersion + " is not built (no " + helm
+        + "): run e2e/substrate/build-tools.sh (e2e/test-all.sh does) to check the chart");
+  }
+
+  record Result(int exitCode, String output) { }
+
+  static Result helm(String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(helm.toString()));
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    return new Result(process.waitFor(), output);
+  }
+
+  /** The objects `helm template` renders for this release, namespace and --set values. */
+  static List<Map<String, Object>> render(String release, String namespace, String... sets) throws Exception {
+    List<String> args = new ArrayList<>(List.of("template", release, CHART.toString(), "--namespace", namespace));
+    for (String set : sets) {
+      args.add("--set");
+      args.add(set);
+    }
+    Result result = helm(args.toArray(String[]::new));
+    assertThat(result.exitCode()).as("helm template failed:%n%s", result.output()).isZero();
+    List<Map<String, Object>> objects = new ArrayList<>();
+    var mapper = new ObjectMapper(new YAMLFactory());
+    try (var docs = mapper.readerFor(Map.class).<Map<String, Object>>readValues(result.output())) {
+      while (docs.hasNext()) {
+        Map<String, Object> doc = docs.next();
+        if (doc != null && !doc.isEmpty()) {
+          objects.add(doc);
+        }
+      }
+    }
+    return objects;
+  }
+
+  @SuppressWarnings("unchecked")
+  static <T> T at(Object node, String... path) {
+    Object current = node;
+    for (String key : path) {
+      current = current == null ? null : ((Map<String, Object>) current).get(key);
+    }
+    return (T) current;
+  }
+
+  /** Kind, namespace (empty: cluster-scoped) and name: what two objects must not share. */
+  static String key(Map<String, Object> object) {
+    String namespace = at(object, "metadata", "namespace");
+    return object.get("kind") + " " + (namespace == null ? "" : namespace) + "/" + at(object, "metadata", "name");
+  }
+
+  static Set<String> keys(List<Map<String, Object>> objects) {
+    return objects.stream().map(HelmChartTest::key).collect(Collectors.toCollection(HashSet::new));
+  }
+
+  static List<Map<String, Object>> ofKind(List<Map<String, Object>> objects, String... kinds) {
+    return objects.stream().filter(o -> List.of(kinds).contains(o.get("kind"))).toList();
+  }
+
+  @Test
+  void lintPasses() throws Exception {
+    for (String[] args : List.of(new String[] {"lint", CHART.toString()},
+        new String[] {"lint", CHART.toString(), "--set", GPU_ON, "--set", "replicas=2"})) {
+      Result result = helm(args);
+      assertThat(result.exitCode()).as("helm %s:%n%s", String.join(" ", args), result.output()).isZero();
+      assertThat(result.output()).contains("1 chart(s) linted, 0 chart(s) failed").doesNotContain("[ERROR]");
+    }
+  }
+
+  @Test
+  void theSchemaRefusesBadValuesWithTheirPath() throws Exception {
+    Map<String, String> refusals = Map.of(
+        "logLevel=loud", "at '/logLevel': value must be one of 'trace', 'debug', 'info', 'warn', 'error'",
+        "image.pullPolicy=Sometimes", "at '/image/pullPolicy': value must be one of",
+        "gpuDra.image.pullPolicy=always", "at '/gpuDra/image/pullPolicy': value must be one of",
+        "metrics.port=70000", "at '/metrics/port'",
+        "watchNamespaces={Team_A}", "at '/watchNamespaces/0'",
+        "resources.requests.memory=lots", "at '/resources/requests/memory'",
+        "gpuDra.kubeletDir=var/lib/kubelet", "at '/gpuDra/kubeletDir'",
+        "replicas=2,leaderElection=false", "at '/leaderElection': value must be true",
+        "logLevl=debug", "additional properties 'logLevl' not allowed");
+    for (var refusal : refusals.entrySet()) {
+      Result result = helm("template", "slurmkube", CHART.toString(), "--set", refusal.getKey());
+      assertThat(result.exitCode()).as("--set %s was accepted", refusal.getKey()).isNotZero();
+      assertThat(result.output()).as("--set %s", refusal.getKey())
+          .contains("values don't meet the specifications of the schema").contains(refusal.getValue());
+    }
+    // ... while the values the e2e tests install with pass.
+    assertThat(render("slurmkube", "slurmkube-system", "image.pullPolicy=Never", GPU_ON, "gpuDra.simulatedGpus=4",
+        "gpuDra.kubeletDir=/var/lib/slurmkube-cluster/kubelet", "logLevel=debug", "watchNamespaces={team-a,team-b}"))
+        .isNotEmpty();
+  }
+
+  /** e2e/install-slurmkube.sh installs release slurmkube into slurmkube-system; tests look these up by name. */
+  @Test
+  void theDefaultReleaseKeepsItsNames() throws Exception {
+    var objects = render("slurmkube", "slurmkube-system", GPU_ON);
+    assertThat(keys(objects)).containsExactlyInAnyOrder(
+        "ServiceAccount slurmkube-system/slurmkube-operator",
+        "ServiceAccount slurmkube-system/gpu-dra-plugin",
+        "ClusterRole /slurmkube-operator",
+        "ClusterRoleBinding /slurmkube-operator",
+        "ClusterRole /slurmkube-gpu-dra-plugin",
+        "ClusterRoleBinding /slurmkube-gpu-dra-plugin",
+        "Role slurmkube-system/slurmkube-operator-leader-election",
+        "RoleBinding slurmkube-system/slurmkube-operator-leader-election",
+        "Service slurmkube-system/slurmkube-operator-metrics",
+        "Deployment slurmkube-system/slurmkube-operator",
+        "DaemonSet slurmkube-system/gpu-dra-plugin",
+        "DeviceClass /gpu.slurmkube.io");
+    var deployment = ofKind(objects, "Deployment").get(0);
+    assertThat((Map<String, Object>) at(deployment, "spec", "template", "metadata", "labels"))
+        .isEqualTo(Map.of("app.kubernetes.io/name", "slurmkube-operator", "app.kubernetes.io/instance", "slurmkube"));
+    assertThat((String) at(deployment, "spec", "template", "spec", "serviceAccountName")).isEqualTo("slurmkube-operator");
+    assertThat((String) at(ofKind(objects, "DaemonSet").get(0), "spec", "template", "spec", "serviceAccountName"))
+        .isEqualTo("gpu-dra-plugin");
+  }
+
+  @Test
+  void twoReleasesDoNotCollide() throws Exception {
+    var first = render("slurmkube", "slurmkube-system");
+    var elsewhere = render("team-b", "team-b-system");
+    var sameNamespace = render("team-c", "slurmkube-system");
+    assertThat(keys(elsewhere)).doesNotContainAnyElementsOf(keys(first));
+    assertThat(keys(sameNamespace)).doesNotContainAnyElementsOf(keys(first));
+    assertThat(keys(elsewhere)).contains("ClusterRole /team-b-operator", "ClusterRoleBinding /team-b-operator",
+        "Deployment team-b-system/team-b-operator");
+    // Each binding grants its own role to its own release's ServiceAccount.
+    for (var binding : ofKind(elsewhere, "ClusterRoleBinding", "RoleBinding")) {
+      assertThat((String) at(binding, "roleRef", "name")).isEqualTo(at(binding, "metadata", "name"));
+      assertThat((List<Map<String, Object>>) at(binding, "subjects"))
+          .containsExactly(Map.of("kind", "ServiceAccount", "name", "team-b-operator", "namespace", "team-b-system"));
+    }
+    // The Service selects this release's operator pods only.
+    var service = ofKind(elsewhere, "Service").get(0);
+    assertThat((Map<String, Object>) at(service, "spec", "selector")).containsEntry("app.kubernetes.io/instance", "team-b");
+
+    // With the GPU plugin, the only shared object is the driver's DeviceClass: enable it in one release.
+    var gpuFirst = render("slurmkube", "slurmkube-system", GPU_ON);
+    var gpuElsewhere = render("team-b", "team-b-system", GPU_ON);
+    Set<String> shared = keys(gpuElsewhere);
+    shared.retainAll(keys(gpuFirst));
+    assertThat(shared).containsExactly("DeviceClass /gpu.slurmkube.io");
+    assertThat(keys(gpuElsewhere)).contains("ClusterRole /team-b-gpu-dra-plugin", "ClusterRoleBinding /team-b-gpu-dra-plugin");
+  }
+
+  @Test
+  void everyContainerHasResources() throws Exception {
+    var workloads = ofKind(render("slurmkube", "slurmkube-system", GPU_ON), "Deployment", "DaemonSet", "StatefulSet", "Job");
+    assertThat(workloads).hasSize(2);
+    for (var workload : workloads) {
+      List<Map<String, Object>> containers = new ArrayList<>(at(workload, "spec", "template", "spec", "containers"));
+      List<Map<String, Object>> init = at(workload, "spec", "template", "spec", "initContainers");
+      if (init != null) {
+        containers.addAll(init);
+      }
+      for (var container : containers) {
+        String which = key(workload) + " container " + container.get("name");
+        assertThat((Map<String, Object>) at(container, "resources", "requests")).as(which).containsKeys("cpu", "memory");
+        assertThat((Map<String, Object>) at(container, "resources", "limits")).as(which).containsKey("memory");
+      }
+    }
+  }
+
+  /**
+   * Every permission the chart grants, as "role: apiGroup/resource: verbs" ("" is the core group).
+   * A change to the chart's RBAC changes this list, so a reviewer sees it here.
+   */
+  @Test
+  void rbacIsExactlyTheListedRulesWithoutWildcards() throws Exception {
+    var roles = ofKind(render("slurmkube", "slurmkube-system", GPU_ON), "ClusterRole", "Role");
+    Map<String, String> granted = new TreeMap<>();
+    for (var role : roles) {
+      for (Map<String, Object> rule : (List<Map<String, Object>>) role.get("rules")) {
+        List<String> groups = (List<String>) rule.get("apiGroups");
+        List<String> resources = (List<String>) rule.get("resources");
+        List<String> verbs = (List<String>) rule.get("verbs");
+        assertThat(rule).as("%s rule %s", key(role), rule).doesNotContainKeys("nonResourceURLs", "resourceNames");
+        for (List<String> list : List.of(groups, resources, verbs)) {
+          assertThat(list).as("%s rule %s", key(role), rule).isNotEmpty().doesNotContain("*")
+              .allSatisfy(s -> assertThat(s).doesNotContain("*"));
+        }
+        for (String group : groups) {
+          for (String resource : resources) {
+            String where = key(role) + ": " + group + "/" + resource;
+            assertThat(granted).as("%s is granted twice", where).doesNotContainKey(where);
+            granted.put(where, String.join(",", verbs));
+          }
+        }
+      }
+    }
+    assertThat(granted).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(
+        Map.entry("ClusterRole /slurmkube-operator: slurmkube.io/slurmclusters", "get,list,watch,create,update,patch,delete"),
+        Map.entry("ClusterRole /slurmkube-operator: slurmkube.io/nodesets", "get,list,watch,create,update,patch,delete"),
+        Map.entry("ClusterRole /slurmkube-operator: slurmkube.io/slurmclusters/status", "get,update,patch"),
+        Map.entry("ClusterRole /slurmkube-operator: slurmkube.io/nodesets/status", "get,update,patch"),
+        Map.entry("ClusterRole /slurmkube-operator: slurmkube.io/nodesets/scale", "get,update,patch"),
+        Map.entry("ClusterRole /slurmkube-operator: autoscaling/horizontalpodautoscalers", "get,list,watch"),
+        Map.entry("ClusterRole /slurmkube-operator: /pods", "get,list,watch,create,delete,patch"),
+        Map.entry("ClusterRole /slurmkube-operator: /services", "get,list,watch,create,update,patch,delete"),
+        Map.entry("ClusterRole /slurmkube-operator: /configmaps", "get,list,watch,create,update,patch,delete"),
+        Map.entry("ClusterRole /slurmkube-operator: /secrets", "get,list,watch,create,update"),
+        Map.entry("ClusterRole /slurmkube-operator: /events", "create,patch"),
+        Map.entry("ClusterRole /slurmkube-operator: /persistentvolumeclaims", "get,create,update"),
+        Map.entry("ClusterRole /slurmkube-operator: storage.k8s.io/storageclasses", "get,list"),
+        Map.entry("ClusterRole /slurmkube-operator: apps/statefulsets", "get,list,watch,create,update,patch,delete"),
+        Map.entry("ClusterRole /slurmkube-operator: apps/deployments", "get,list,watch,create,update,patch,delete"),
+        Map.entry("ClusterRole /slurmkube-operator: resource.k8s.io/resourceclaimtemplates", "get,list,watch,create,update,patch,delete"),
+        Map.entry("ClusterRole /slurmkube-operator: /nodes", "get,list,watch,update"),
+        Map.entry("ClusterRole /slurmkube-operator: /pods/eviction", "create"),
+        Map.entry("ClusterRole /slurmkube-operator: policy/poddisruptionbudgets", "get,list,watch,create"),
+        Map.entry("Role slurmkube-system/slurmkube-operator-leader-election: coordination.k8s.io/leases", "get,create,update,patch"),
+        Map.entry("ClusterRole /slurmkube-gpu-dra-plugin: resource.k8s.io/resourceslices", "get,list,watch,create,update,patch,delete"),
+        Map.entry("ClusterRole /slurmkube-gpu-dra-plugin: resource.k8s.io/resourceclaims", "get"),
+        Map.entry("ClusterRole /slurmkube-gpu-dra-plugin: /nodes", "get")));
+  }
+}
