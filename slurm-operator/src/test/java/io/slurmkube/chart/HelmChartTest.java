@@ -127,6 +127,7 @@ class HelmChartTest {
         "resources.requests.memory=lots", "at '/resources/requests/memory'",
         "gpuDra.kubeletDir=var/lib/kubelet", "at '/gpuDra/kubeletDir'",
         "replicas=2,leaderElection=false", "at '/leaderElection': value must be true",
+        "fullnameOverride=Ops", "at '/fullnameOverride'",
         "logLevl=debug", "additional properties 'logLevl' not allowed");
     for (var refusal : refusals.entrySet()) {
       Result result = helm("template", "slurmkube", CHART.toString(), "--set", refusal.getKey());
