@@ -56,6 +56,47 @@ public final class DrainingScaleDown {
     return node.isDown() && (!node.isDrainFlagged() || reason.isBlank() || reason.startsWith("Not responding"));
   }
 
+  /**
+   * Whether a slurmd pod may be marked evictable for its PodDisruptionBudget: only once its Slurm
+   * node is drained and holds no job, a state that lasts (Slurm starts nothing there, and the drain
+   * survives a slurmctld restart) until the operator resumes the node, which unmarks the pod first.
+   * A pod with no node record is never marked, even before it runs: the label would outlive that
+   * moment, and its slurmd registers and takes jobs before a pass can see the node — for many
+   * seconds while Slurm cannot be asked or the operator restarts. An eviction then killed a job.
+   * Pods that never became nodes are deleted by the operator itself, not evicted.
+   */
+  public static boolean mayBeEvicted(SlurmNode node) {
+    return node != null && node.isDrainFlagged() && !node.isBusy();
+  }
+
+  /**
+   * Nodes to drain because their pod is being deleted or is gone (whoever deleted it): Slurm must
+   * start nothing more there. The pod's stop hook marks the node DOWN, but a slurmd that answers
+   * one more ping while it exits returns a DOWN node to service (ReturnToService=2), and without a
+   * drain that is an idle node with no slurmd, where jobs start and are requeued once it stops
+   * responding. With the drain it stays drained, and its record is deleted once idle.
+   *
+   * @param pods the node set's pods as the cache holds them, those being deleted included
+   */
+  public static List<String> nodesOfLeavingPods(List<Pod> pods, List<SlurmNode> nodes) {
+    Map<String, Pod> byName = pods.stream().collect(Collectors.toMap(p -> p.getMetadata().getName(), Function.identity(),
+        (a, b) -> a));
+    List<String> drain = new ArrayList<>();
+    for (SlurmNode node : nodes) {
+      Pod pod = byName.get(node.name());
+      boolean leaving = pod == null || pod.getMetadata().getDeletionTimestamp() != null;
+      if (leaving && !node.isDrainFlagged()) {
+        drain.add(node.name());
+      }
+    }
+    return drain;
+  }
+
+  /** The reason a node whose pod is going is drained with. */
+  public static String leavingReason(String podName) {
+    return REASON_PREFIX + " pod " + podName + " is being deleted";
+  }
+
   public static Decision removeNodes(SlurmClient slurm, NodeSet nodeSet, List<Pod> pods, List<SlurmNode> nodes,
       int excess) {
     return removeNodes(slurm, nodeSet, pods, nodes, excess,

@@ -171,6 +171,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     // What the informer holds now (terminating pods included): no LIST on this every-second path.
     List<Pod> cached = List.copyOf(context.getSecondaryResources(Pod.class));
     if (view.available()) {
+      drainNodesOfLeavingPods(nodeSet, view, cached);
       deleteRecordsOfRemovedPods(nodeSet, view, cached);
     }
     updateStatus(nodeSet, desired, view, cached, problems, retiring, outdated);
@@ -407,7 +408,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
 
   /**
    * Marks the pods that may be evicted: those whose Slurm node is drained and holds no job (Slurm
-   * starts nothing there), and pods that never became a node and are not running. The node set's
+   * starts nothing there); see {@link DrainingScaleDown#mayBeEvicted}. The node set's
    * PodDisruptionBudget refuses evictions of all others, so `kubectl drain` and other evictions
    * wait until the operator (after a cordon, a scale-down or an update) or an administrator has
    * drained the node and its jobs have ended.
@@ -415,11 +416,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
   private void protectJobs(NodeSet nodeSet, List<Pod> pods, SlurmView view) {
     Map<String, SlurmNode> nodes = view.nodes().stream().collect(Collectors.toMap(SlurmNode::name, n -> n, (a, b) -> a));
     for (Pod pod : pods) {
-      SlurmNode node = nodes.get(pod.getMetadata().getName());
-      boolean evictable = node == null
-          ? !"Running".equals(pod.getStatus() == null ? null : pod.getStatus().getPhase())
-          : node.isDrainFlagged() && !node.isBusy();
-      markEvictable(pod, evictable);
+      markEvictable(pod, DrainingScaleDown.mayBeEvicted(nodes.get(pod.getMetadata().getName())));
     }
     if (!budgetKnown.contains(ResourceID.fromResource(nodeSet))) {
       var budget = DisruptionBudgetBuilder.protectJobs(nodeSet);
@@ -447,6 +444,18 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     } catch (KubernetesClientException e) {
       LOG.debug("could not label pod={}: {}", pod.getMetadata().getName(), e.getMessage());
       return false;
+    }
+  }
+
+  /** Nothing new starts on a node whose pod is being deleted or is gone, whoever deleted it. */
+  private void drainNodesOfLeavingPods(NodeSet nodeSet, SlurmView view, List<Pod> pods) {
+    for (String name : DrainingScaleDown.nodesOfLeavingPods(pods, view.nodes())) {
+      try {
+        view.client().drainNode(name, DrainingScaleDown.leavingReason(name));
+        LOG.info("drained node={}: its pod is being deleted or is gone", name);
+      } catch (SlurmException e) {
+        LOG.warn("could not drain node={} whose pod is going: {}", name, e.getMessage());
+      }
     }
   }
 

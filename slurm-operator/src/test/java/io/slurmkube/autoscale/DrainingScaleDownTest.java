@@ -116,4 +116,29 @@ class DrainingScaleDownTest {
     assertThat(DrainingScaleDown.recordMayGo(node(0, "slurmkube: scale-down", "ALLOCATED", "DRAIN"))).isFalse();
     assertThat(DrainingScaleDown.recordMayGo(node(0, "", "IDLE"))).isFalse();
   }
+  @Test
+  void aPodIsMarkedEvictableOnlyWhileItsNodeIsDrainedAndIdle() {
+    // No node record yet (Pending, or slurmd not registered): the label would outlive that moment.
+    assertThat(DrainingScaleDown.mayBeEvicted(null)).isFalse();
+    assertThat(DrainingScaleDown.mayBeEvicted(node(0, "", "IDLE"))).isFalse();
+    assertThat(DrainingScaleDown.mayBeEvicted(node(0, "slurmkube: rolling update", "ALLOCATED", "DRAIN"))).isFalse();
+    assertThat(DrainingScaleDown.mayBeEvicted(node(0, "slurmkube: rolling update", "IDLE", "DRAIN"))).isTrue();
+    assertThat(DrainingScaleDown.mayBeEvicted(node(0, "bad DIMM", "IDLE", "DRAIN"))).isTrue();
+  }
+
+  @Test
+  void theNodeOfAPodBeingDeletedOrGoneIsDrained() {
+    Pod deleting = pod(1, "Running");
+    deleting.getMetadata().setDeletionTimestamp("2026-11-30T03:00:16Z");
+    var pods = List.of(pod(0, "Running"), deleting);
+    var nodes = List.of(
+        node(0, "", "IDLE"),
+        node(1, "", "IDLE"),
+        // The stop hook's DOWN, which a dying slurmd's last answer undoes (ReturnToService=2).
+        node(2, "slurmkube: pod demo-cpu-2 is stopping", "DOWN"),
+        node(3, "slurmkube: scale-down", "IDLE", "DRAIN"),
+        node(4, "", "ALLOCATED"));
+    assertThat(DrainingScaleDown.nodesOfLeavingPods(pods, nodes)).containsExactly("demo-cpu-1", "demo-cpu-2", "demo-cpu-4");
+    assertThat(DrainingScaleDown.leavingReason("demo-cpu-1")).startsWith(DrainingScaleDown.REASON_PREFIX);
+  }
 }
