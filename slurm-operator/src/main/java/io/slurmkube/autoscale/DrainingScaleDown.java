@@ -92,6 +92,26 @@ public final class DrainingScaleDown {
     return drain;
   }
 
+  /**
+   * Of the pods a step would delete, those still safe to delete after a second, fresh look at
+   * Slurm: a pod whose node was drained and idle (its drain keeps jobs off), and a pod that had no
+   * node and still has none. A pod that had no node but has one now is kept: its slurmd registered
+   * since the first look (the pod's phase in the cache lags its start) and may already run a job.
+   *
+   * @param nodesBefore the node names the step decided on
+   * @param nodesNow the node names of the fresh look
+   */
+  public static List<Pod> stillSafeToDelete(List<Pod> delete, Set<String> nodesBefore, Set<String> nodesNow) {
+    return delete.stream()
+        .filter(p -> nodesBefore.contains(p.getMetadata().getName()) || !nodesNow.contains(p.getMetadata().getName()))
+        .toList();
+  }
+
+  /** Whether any of the pods had no node in the given look (a fresh look is then needed before deleting). */
+  public static boolean anyWithoutNode(List<Pod> pods, Set<String> nodeNames) {
+    return pods.stream().anyMatch(p -> !nodeNames.contains(p.getMetadata().getName()));
+  }
+
   /** The reason a node whose pod is going is drained with. */
   public static String leavingReason(String podName) {
     return REASON_PREFIX + " pod " + podName + " is being deleted";

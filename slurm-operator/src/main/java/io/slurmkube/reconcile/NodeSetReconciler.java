@@ -351,12 +351,35 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
       nodeSet.getStatus().lastScaleDecision = "waiting to remove " + excess + " node(s): " + e.getMessage();
       return;
     }
-    for (Pod pod : decision.podsToDelete()) {
+    for (Pod pod : confirmed(decision.podsToDelete(), view)) {
       client.resource(pod).delete();
       expectations.deleted(pod, clock.instant());
       events.normal(nodeSet, "NodeRemoved", "Deleted pod " + pod.getMetadata().getName() + " (drained, no job)");
     }
     nodeSet.getStatus().lastScaleDecision = decision.reason();
+  }
+
+  /**
+   * The pods of a delete decision that a fresh look at Slurm still allows: a pod decided on because
+   * Slurm had no node for it is kept when one has appeared since, or when Slurm cannot be asked again.
+   */
+  private List<Pod> confirmed(List<Pod> delete, SlurmView view) {
+    Set<String> before = view.nodes().stream().map(SlurmNode::name).collect(Collectors.toSet());
+    if (!DrainingScaleDown.anyWithoutNode(delete, before)) {
+      return delete;
+    }
+    Set<String> now;
+    try {
+      now = view.client().freshNodes().stream().map(SlurmNode::name).collect(Collectors.toSet());
+    } catch (SlurmException e) {
+      return delete.stream().filter(p -> before.contains(p.getMetadata().getName())).toList();
+    }
+    List<Pod> safe = DrainingScaleDown.stillSafeToDelete(delete, before, now);
+    if (safe.size() < delete.size()) {
+      LOG.info("not deleting pod(s) whose slurmd registered since the last look: {}", delete.stream()
+          .filter(p -> !safe.contains(p)).map(p -> p.getMetadata().getName()).toList());
+    }
+    return safe;
   }
 
   /**
@@ -394,7 +417,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
         LOG.warn("could not drain node={} for replacement: {}", name, e.getMessage());
       }
     });
-    for (Pod pod : plan.delete()) {
+    for (Pod pod : confirmed(plan.delete(), view)) {
       client.resource(pod).delete();
       expectations.deleted(pod, clock.instant());
       events.normal(nodeSet, "NodeReplaced", "Deleted pod " + pod.getMetadata().getName()

@@ -141,4 +141,14 @@ class DrainingScaleDownTest {
     assertThat(DrainingScaleDown.nodesOfLeavingPods(pods, nodes)).containsExactly("demo-cpu-1", "demo-cpu-2", "demo-cpu-4");
     assertThat(DrainingScaleDown.leavingReason("demo-cpu-1")).startsWith(DrainingScaleDown.REASON_PREFIX);
   }
+  @Test
+  void aPodWithoutANodeIsNotDeletedOnceItsSlurmdHasRegistered() {
+    // demo-cpu-0 was drained and idle; demo-cpu-1 and -2 had no node and looked Pending in the cache.
+    var delete = List.of(pod(0, "Running"), pod(1, "Pending"), pod(2, "Pending"));
+    assertThat(DrainingScaleDown.anyWithoutNode(delete, Set.of("demo-cpu-0"))).isTrue();
+    assertThat(DrainingScaleDown.anyWithoutNode(List.of(pod(0, "Running")), Set.of("demo-cpu-0"))).isFalse();
+    // A fresh look finds demo-cpu-1 registered: it may already run a job.
+    assertThat(DrainingScaleDown.stillSafeToDelete(delete, Set.of("demo-cpu-0"), Set.of("demo-cpu-0", "demo-cpu-1")))
+        .extracting(p -> p.getMetadata().getName()).containsExactly("demo-cpu-0", "demo-cpu-2");
+  }
 }
