@@ -62,7 +62,7 @@ public final class DrainingScaleDown {
    * survives a slurmctld restart) until the operator resumes the node, which unmarks the pod first.
    * A pod with no node record is never marked, even before it runs: the label would outlive that
    * moment, and its slurmd registers and takes jobs before a pass can see the node — for many
-   * seconds while Slurm cannot be asked or the operator restarts. An eviction then killed a job.
+   * seconds while Slurm cannot be asked or the operator restarts; an eviction then takes the job.
    * Pods that never became nodes are deleted by the operator itself, not evicted.
    */
   public static boolean mayBeEvicted(SlurmNode node) {
