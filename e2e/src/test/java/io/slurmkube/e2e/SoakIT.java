@@ -237,6 +237,8 @@ class SoakIT {
           String pod = pods.get(random.nextInt(pods.size())).getMetadata().getName();
           if (slurm.evict(pod) == null) {
             evictionsAccepted++;
+            // An accepted eviction stops a pod: say which, to read a requeue against it.
+            timeline.add(Instant.now() + "   eviction of " + pod + " accepted");
           } else {
             evictionsRefused++;
           }

@@ -56,6 +56,67 @@ public final class DrainingScaleDown {
     return node.isDown() && (!node.isDrainFlagged() || reason.isBlank() || reason.startsWith("Not responding"));
   }
 
+  /**
+   * Whether a slurmd pod may be marked evictable for its PodDisruptionBudget: only once its Slurm
+   * node is drained and holds no job, a state that lasts (Slurm starts nothing there, and the drain
+   * survives a slurmctld restart) until the operator resumes the node, which unmarks the pod first.
+   * A pod with no node record is never marked, even before it runs: the label would outlive that
+   * moment, and its slurmd registers and takes jobs before a pass can see the node — for many
+   * seconds while Slurm cannot be asked or the operator restarts; an eviction then takes the job.
+   * Pods that never became nodes are deleted by the operator itself, not evicted.
+   */
+  public static boolean mayBeEvicted(SlurmNode node) {
+    return node != null && node.isDrainFlagged() && !node.isBusy();
+  }
+
+  /**
+   * Nodes to drain because their pod is being deleted or is gone (whoever deleted it): Slurm must
+   * start nothing more there. The pod's stop hook marks the node DOWN, but a slurmd that answers
+   * one more ping while it exits returns a DOWN node to service (ReturnToService=2), and without a
+   * drain that is an idle node with no slurmd, where jobs start and are requeued once it stops
+   * responding. With the drain it stays drained, and its record is deleted once idle.
+   *
+   * @param pods the node set's pods as the cache holds them, those being deleted included
+   */
+  public static List<String> nodesOfLeavingPods(List<Pod> pods, List<SlurmNode> nodes) {
+    Map<String, Pod> byName = pods.stream().collect(Collectors.toMap(p -> p.getMetadata().getName(), Function.identity(),
+        (a, b) -> a));
+    List<String> drain = new ArrayList<>();
+    for (SlurmNode node : nodes) {
+      Pod pod = byName.get(node.name());
+      boolean leaving = pod == null || pod.getMetadata().getDeletionTimestamp() != null;
+      if (leaving && !node.isDrainFlagged()) {
+        drain.add(node.name());
+      }
+    }
+    return drain;
+  }
+
+  /**
+   * Of the pods a step would delete, those still safe to delete after a second, fresh look at
+   * Slurm: a pod whose node was drained and idle (its drain keeps jobs off), and a pod that had no
+   * node and still has none. A pod that had no node but has one now is kept: its slurmd registered
+   * since the first look (the pod's phase in the cache lags its start) and may already run a job.
+   *
+   * @param nodesBefore the node names the step decided on
+   * @param nodesNow the node names of the fresh look
+   */
+  public static List<Pod> stillSafeToDelete(List<Pod> delete, Set<String> nodesBefore, Set<String> nodesNow) {
+    return delete.stream()
+        .filter(p -> nodesBefore.contains(p.getMetadata().getName()) || !nodesNow.contains(p.getMetadata().getName()))
+        .toList();
+  }
+
+  /** Whether any of the pods had no node in the given look (a fresh look is then needed before deleting). */
+  public static boolean anyWithoutNode(List<Pod> pods, Set<String> nodeNames) {
+    return pods.stream().anyMatch(p -> !nodeNames.contains(p.getMetadata().getName()));
+  }
+
+  /** The reason a node whose pod is going is drained with. */
+  public static String leavingReason(String podName) {
+    return REASON_PREFIX + " pod " + podName + " is being deleted";
+  }
+
   public static Decision removeNodes(SlurmClient slurm, NodeSet nodeSet, List<Pod> pods, List<SlurmNode> nodes,
       int excess) {
     return removeNodes(slurm, nodeSet, pods, nodes, excess,

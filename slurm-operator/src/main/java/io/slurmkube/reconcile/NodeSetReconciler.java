@@ -171,6 +171,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     // What the informer holds now (terminating pods included): no LIST on this every-second path.
     List<Pod> cached = List.copyOf(context.getSecondaryResources(Pod.class));
     if (view.available()) {
+      drainNodesOfLeavingPods(nodeSet, view, cached);
       deleteRecordsOfRemovedPods(nodeSet, view, cached);
     }
     updateStatus(nodeSet, desired, view, cached, problems, retiring, outdated);
@@ -350,12 +351,35 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
       nodeSet.getStatus().lastScaleDecision = "waiting to remove " + excess + " node(s): " + e.getMessage();
       return;
     }
-    for (Pod pod : decision.podsToDelete()) {
+    for (Pod pod : confirmed(decision.podsToDelete(), view)) {
       client.resource(pod).delete();
       expectations.deleted(pod, clock.instant());
       events.normal(nodeSet, "NodeRemoved", "Deleted pod " + pod.getMetadata().getName() + " (drained, no job)");
     }
     nodeSet.getStatus().lastScaleDecision = decision.reason();
+  }
+
+  /**
+   * The pods of a delete decision that a fresh look at Slurm still allows: a pod decided on because
+   * Slurm had no node for it is kept when one has appeared since, or when Slurm cannot be asked again.
+   */
+  private List<Pod> confirmed(List<Pod> delete, SlurmView view) {
+    Set<String> before = view.nodes().stream().map(SlurmNode::name).collect(Collectors.toSet());
+    if (!DrainingScaleDown.anyWithoutNode(delete, before)) {
+      return delete;
+    }
+    Set<String> now;
+    try {
+      now = view.client().freshNodes().stream().map(SlurmNode::name).collect(Collectors.toSet());
+    } catch (SlurmException e) {
+      return delete.stream().filter(p -> before.contains(p.getMetadata().getName())).toList();
+    }
+    List<Pod> safe = DrainingScaleDown.stillSafeToDelete(delete, before, now);
+    if (safe.size() < delete.size()) {
+      LOG.info("not deleting pod(s) whose slurmd registered since the last look: {}", delete.stream()
+          .filter(p -> !safe.contains(p)).map(p -> p.getMetadata().getName()).toList());
+    }
+    return safe;
   }
 
   /**
@@ -393,7 +417,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
         LOG.warn("could not drain node={} for replacement: {}", name, e.getMessage());
       }
     });
-    for (Pod pod : plan.delete()) {
+    for (Pod pod : confirmed(plan.delete(), view)) {
       client.resource(pod).delete();
       expectations.deleted(pod, clock.instant());
       events.normal(nodeSet, "NodeReplaced", "Deleted pod " + pod.getMetadata().getName()
@@ -407,7 +431,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
 
   /**
    * Marks the pods that may be evicted: those whose Slurm node is drained and holds no job (Slurm
-   * starts nothing there), and pods that never became a node and are not running. The node set's
+   * starts nothing there); see {@link DrainingScaleDown#mayBeEvicted}. The node set's
    * PodDisruptionBudget refuses evictions of all others, so `kubectl drain` and other evictions
    * wait until the operator (after a cordon, a scale-down or an update) or an administrator has
    * drained the node and its jobs have ended.
@@ -415,11 +439,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
   private void protectJobs(NodeSet nodeSet, List<Pod> pods, SlurmView view) {
     Map<String, SlurmNode> nodes = view.nodes().stream().collect(Collectors.toMap(SlurmNode::name, n -> n, (a, b) -> a));
     for (Pod pod : pods) {
-      SlurmNode node = nodes.get(pod.getMetadata().getName());
-      boolean evictable = node == null
-          ? !"Running".equals(pod.getStatus() == null ? null : pod.getStatus().getPhase())
-          : node.isDrainFlagged() && !node.isBusy();
-      markEvictable(pod, evictable);
+      markEvictable(pod, DrainingScaleDown.mayBeEvicted(nodes.get(pod.getMetadata().getName())));
     }
     if (!budgetKnown.contains(ResourceID.fromResource(nodeSet))) {
       var budget = DisruptionBudgetBuilder.protectJobs(nodeSet);
@@ -447,6 +467,18 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     } catch (KubernetesClientException e) {
       LOG.debug("could not label pod={}: {}", pod.getMetadata().getName(), e.getMessage());
       return false;
+    }
+  }
+
+  /** Nothing new starts on a node whose pod is being deleted or is gone, whoever deleted it. */
+  private void drainNodesOfLeavingPods(NodeSet nodeSet, SlurmView view, List<Pod> pods) {
+    for (String name : DrainingScaleDown.nodesOfLeavingPods(pods, view.nodes())) {
+      try {
+        view.client().drainNode(name, DrainingScaleDown.leavingReason(name));
+        LOG.info("drained node={}: its pod is being deleted or is gone", name);
+      } catch (SlurmException e) {
+        LOG.warn("could not drain node={} whose pod is going: {}", name, e.getMessage());
+      }
     }
   }
 

@@ -73,6 +73,11 @@ public final class SharedReadsClient implements SlurmClient {
   }
 
   @Override
+  public List<SlurmNode> freshNodes() {
+    return delegate.freshNodes();
+  }
+
+  @Override
   public void drainNode(String name, String reason) {
     nodes.after(() -> delegate.drainNode(name, reason));
   }

@@ -55,6 +55,14 @@ public interface SlurmClient {
   /** Every node slurmctld knows, dynamic ones included (FUTURE placeholders are left out). */
   List<SlurmNode> nodes();
 
+  /**
+   * The nodes as slurmctld holds them now, never a read shared with an earlier caller: for a
+   * decision that deletes a pod because Slurm had no node for it.
+   */
+  default List<SlurmNode> freshNodes() {
+    return nodes();
+  }
+
   /** Drains a node: running jobs finish, no new ones start. The reason is shown by sinfo -R. */
   void drainNode(String name, String reason);
 

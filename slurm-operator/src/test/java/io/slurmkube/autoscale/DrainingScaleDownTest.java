@@ -116,4 +116,39 @@ class DrainingScaleDownTest {
     assertThat(DrainingScaleDown.recordMayGo(node(0, "slurmkube: scale-down", "ALLOCATED", "DRAIN"))).isFalse();
     assertThat(DrainingScaleDown.recordMayGo(node(0, "", "IDLE"))).isFalse();
   }
+  @Test
+  void aPodIsMarkedEvictableOnlyWhileItsNodeIsDrainedAndIdle() {
+    // No node record yet (Pending, or slurmd not registered): the label would outlive that moment.
+    assertThat(DrainingScaleDown.mayBeEvicted(null)).isFalse();
+    assertThat(DrainingScaleDown.mayBeEvicted(node(0, "", "IDLE"))).isFalse();
+    assertThat(DrainingScaleDown.mayBeEvicted(node(0, "slurmkube: rolling update", "ALLOCATED", "DRAIN"))).isFalse();
+    assertThat(DrainingScaleDown.mayBeEvicted(node(0, "slurmkube: rolling update", "IDLE", "DRAIN"))).isTrue();
+    assertThat(DrainingScaleDown.mayBeEvicted(node(0, "bad DIMM", "IDLE", "DRAIN"))).isTrue();
+  }
+
+  @Test
+  void theNodeOfAPodBeingDeletedOrGoneIsDrained() {
+    Pod deleting = pod(1, "Running");
+    deleting.getMetadata().setDeletionTimestamp("2026-11-30T03:00:16Z");
+    var pods = List.of(pod(0, "Running"), deleting);
+    var nodes = List.of(
+        node(0, "", "IDLE"),
+        node(1, "", "IDLE"),
+        // The stop hook's DOWN, which a dying slurmd's last answer undoes (ReturnToService=2).
+        node(2, "slurmkube: pod demo-cpu-2 is stopping", "DOWN"),
+        node(3, "slurmkube: scale-down", "IDLE", "DRAIN"),
+        node(4, "", "ALLOCATED"));
+    assertThat(DrainingScaleDown.nodesOfLeavingPods(pods, nodes)).containsExactly("demo-cpu-1", "demo-cpu-2", "demo-cpu-4");
+    assertThat(DrainingScaleDown.leavingReason("demo-cpu-1")).startsWith(DrainingScaleDown.REASON_PREFIX);
+  }
+  @Test
+  void aPodWithoutANodeIsNotDeletedOnceItsSlurmdHasRegistered() {
+    // demo-cpu-0 was drained and idle; demo-cpu-1 and -2 had no node and looked Pending in the cache.
+    var delete = List.of(pod(0, "Running"), pod(1, "Pending"), pod(2, "Pending"));
+    assertThat(DrainingScaleDown.anyWithoutNode(delete, Set.of("demo-cpu-0"))).isTrue();
+    assertThat(DrainingScaleDown.anyWithoutNode(List.of(pod(0, "Running")), Set.of("demo-cpu-0"))).isFalse();
+    // A fresh look finds demo-cpu-1 registered: it may already run a job.
+    assertThat(DrainingScaleDown.stillSafeToDelete(delete, Set.of("demo-cpu-0"), Set.of("demo-cpu-0", "demo-cpu-1")))
+        .extracting(p -> p.getMetadata().getName()).containsExactly("demo-cpu-0", "demo-cpu-2");
+  }
 }

@@ -445,6 +445,45 @@ class OperatorIT {
   }
 
   @Test
+  @Order(17)
+  void aPodIsEvictableOnlyOnceItsNodeIsDrainedAndANodeWhosePodIsBeingDeletedIsDrained() throws Exception {
+    var standIn = new StandInSlurm();
+    slurm.put("gone", standIn);
+    SlurmCluster cluster = example();
+    cluster.getMetadata().setName("gone");
+    var cpu = cluster.getSpec().nodeSets.get(0);
+    cpu.minReplicas = null;
+    cpu.maxReplicas = null;
+    cpu.replicas = 1;
+    client.resource(cluster).create();
+    // No kubelet here: the pod stays Pending, with no Slurm node of its own. It is protected (it
+    // used to be marked evictable, a label that outlived the pod's start).
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      Pod pod = client.pods().inNamespace(NS).withName("gone-cpu-0").get();
+      assertThat(pod).isNotNull();
+      assertThat(pod.getMetadata().getLabels()).containsEntry("slurmkube.io/evictable", "false");
+    });
+
+    // Its slurmd registers; someone else deletes the pod (held by a finalizer, as a kubelet holds a
+    // terminating pod while its stop hook runs). Nothing new may start on that node.
+    standIn.node("gone-cpu-0", 0);
+    client.pods().inNamespace(NS).withName("gone-cpu-0").edit(p -> {
+      p.getMetadata().setFinalizers(List.of("slurmkube.io/test-hold"));
+      return p;
+    });
+    client.pods().inNamespace(NS).withName("gone-cpu-0").delete();
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(standIn.drains).contains("gone-cpu-0: slurmkube: pod gone-cpu-0 is being deleted"));
+
+    client.pods().inNamespace(NS).withName("gone-cpu-0").edit(p -> {
+      p.getMetadata().setFinalizers(List.of());
+      return p;
+    });
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(standIn.deletedRecords).contains("gone-cpu-0"));
+    client.resources(SlurmCluster.class).inNamespace(NS).withName("gone").delete();
+  }
+
+  @Test
   @Order(14)
   void aDeletedNodeSetStaysWhileItsNodeRunsAJobAndGoesOnceNoneIsLeft() throws Exception {
     StandInSlurm standIn = clusterWithABusyNode("drain", 600, 7);
