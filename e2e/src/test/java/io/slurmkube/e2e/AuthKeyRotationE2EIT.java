@@ -11,31 +11,38 @@ import io.slurmkube.api.SlurmCluster;
 import io.slurmkube.testing.Conflicts;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * A rotation of the Slurm auth key, asked for as a user would (an annotation on the SlurmCluster),
  * through the chart on the local cluster, while a job runs from before the first phase to after
  * the last: the job COMPLETES untouched, slurmctld is never restarted, and afterwards only the new
  * key works: new jobs run, accounting answers, the login pod was restarted with the new key. The
- * operator is restarted in the middle and carries on.
+ * operator is restarted in the middle and carries on. The operator runs at the chart's most verbose
+ * level, trace, and last every log of the run is searched for the keys, the password and any JWT.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AuthKeyRotationE2EIT {
   static final String NAMESPACE = "e2e-keys";
   static final String CLUSTER = "keys";
   static final String REQUEST = "slurmkube.io/rotate-auth-key";
+  static final String OPERATOR_NAMESPACE = "slurmkube-system";
   static KubernetesClient client;
   static SlurmOnKubernetes slurm;
+  /** The auth key before the rotation: it must not be in the logs either. */
+  static byte[] keyBefore;
 
   @BeforeAll
   static void installAndCreateCluster() throws Exception {
     client = LocalCluster.client();
-    SlurmOnKubernetes.installOperator();
+    // Trace: the level that would print HTTP headers and bodies if anything let them through.
+    SlurmOnKubernetes.installOperator("--set", "logLevel=trace");
     slurm = new SlurmOnKubernetes(client, NAMESPACE, CLUSTER, "cpu");
     slurm.createReady("/rotate-cluster.yaml");
   }
@@ -49,8 +56,10 @@ class AuthKeyRotationE2EIT {
   }
 
   @Test
+  @Order(1)
   void aRotationReachesEveryComponentWhileAJobRunsAndOnlyTheNewKeyRemains() throws Exception {
     Secret before = keySecret();
+    keyBefore = Base64.getDecoder().decode(before.getData().get("slurm.key"));
     Pod controller = controllerPod();
     String loginBefore = slurm.loginPod();
     // The job runs until the test says the rotation is over: it spans every phase.
@@ -60,10 +69,13 @@ class AuthKeyRotationE2EIT {
         .until(() -> slurm.queueState(job).equals("RUNNING"));
 
     annotate("first");
-    Set<String> phases = new LinkedHashSet<>();
+    // Each change of phase, in order: the status may already read Stable before the request is seen.
+    List<String> phases = new java.util.ArrayList<>();
     await("the rotation completes").atMost(Duration.ofMinutes(8)).pollInterval(Duration.ofSeconds(2)).until(() -> {
       var status = slurm.slurmCluster().getStatus().authKey;
-      if (status != null && status.phase != null && phases.add(status.phase) && status.phase.equals("SwitchingKey")) {
+      boolean changed = status != null && status.phase != null
+          && (phases.isEmpty() || !phases.get(phases.size() - 1).equals(status.phase)) && phases.add(status.phase);
+      if (changed && status.phase.equals("SwitchingKey") && !phases.subList(0, phases.size() - 1).contains("SwitchingKey")) {
         // The operator restarted mid-rotation resumes it from the key Secret.
         client.pods().inNamespace("slurmkube-system").withLabel("app.kubernetes.io/name", "slurmkube-operator").delete();
       }
@@ -117,6 +129,71 @@ class AuthKeyRotationE2EIT {
     Thread.sleep(10_000);
     assertThat(keySecret().getMetadata().getResourceVersion()).isEqualTo(version);
     assertThat(slurm.slurmCluster().getStatus().authKey.phase).isEqualTo("Stable");
+  }
+
+  @Test
+  @Order(2)
+  void noLogOfTheRunHoldsAKeyThePasswordOrAJwt() throws Exception {
+    LogScanResult result = scanLogs();
+    assertThat(result.forms).as("forms of secret looked for").isGreaterThanOrEqualTo(10);
+    assertThat(result.operatorAtTrace).as("the operator logged at trace").isTrue();
+    assertThat(result.logs).as("container logs read").isGreaterThanOrEqualTo(6);
+    assertThat(result.findings).as("secrets found in " + result.logs + " logs").isEmpty();
+  }
+
+  record LogScanResult(int forms, int logs, boolean operatorAtTrace, List<String> findings) {}
+
+  /**
+   * Every container log of the operator and the cluster (the instance before the last restart too)
+   * against every Secret of the cluster (auth key and key set, JWT key, database password, SSH host
+   * keys) and the auth key the rotation replaced.
+   */
+  static LogScanResult scanLogs() throws Exception {
+    var scan = new SecretLogScan();
+    if (keyBefore != null) {
+      scan.add("slurm.key before the rotation", keyBefore);
+    }
+    for (Secret secret : client.secrets().inNamespace(NAMESPACE).list().getItems()) {
+      if (secret.getData() != null) {
+        secret.getData().forEach((key, value) ->
+            scan.add(secret.getMetadata().getName() + "/" + key, Base64.getDecoder().decode(value)));
+      }
+    }
+    Secret keys = keySecret();
+    for (var jwk : new ObjectMapper().readTree(Base64.getDecoder().decode(keys.getData().get("slurm.jwks"))).path("keys")) {
+      scan.add("slurm.jwks k", Base64.getUrlDecoder().decode(jwk.path("k").asText()));
+    }
+    assertThat(client.secrets().inNamespace(NAMESPACE).withName(CLUSTER + "-db-password").get()).as("database Secret").isNotNull();
+    assertThat(client.secrets().inNamespace(NAMESPACE).withName(CLUSTER + "-jwt-key").get()).as("JWT key Secret").isNotNull();
+
+    List<String> findings = new java.util.ArrayList<>();
+    int logs = 0;
+    boolean operatorAtTrace = false;
+    for (String namespace : List.of(OPERATOR_NAMESPACE, NAMESPACE)) {
+      for (Pod pod : client.pods().inNamespace(namespace).list().getItems()) {
+        var statuses = new java.util.ArrayList<io.fabric8.kubernetes.api.model.ContainerStatus>();
+        if (pod.getStatus().getInitContainerStatuses() != null) {
+          statuses.addAll(pod.getStatus().getInitContainerStatuses());
+        }
+        if (pod.getStatus().getContainerStatuses() != null) {
+          statuses.addAll(pod.getStatus().getContainerStatuses());
+        }
+        for (var container : statuses) {
+          var target = client.pods().inNamespace(namespace).withName(pod.getMetadata().getName())
+              .inContainer(container.getName());
+          String name = namespace + "/" + pod.getMetadata().getName() + "/" + container.getName();
+          String log = target.getLog();
+          findings.addAll(scan.findings(name, log));
+          logs++;
+          operatorAtTrace |= namespace.equals(OPERATOR_NAMESPACE) && log.contains("[TRACE]");
+          if (container.getRestartCount() != null && container.getRestartCount() > 0) {
+            findings.addAll(scan.findings(name + " (previous)", target.terminated().getLog()));
+            logs++;
+          }
+        }
+      }
+    }
+    return new LogScanResult(scan.size(), logs, operatorAtTrace, findings);
   }
 
   static void annotate(String value) {

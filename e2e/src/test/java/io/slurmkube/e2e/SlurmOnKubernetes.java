@@ -36,9 +36,11 @@ final class SlurmOnKubernetes {
     this.nodeSetName = nodeSetName;
   }
 
-  /** Images, chart and operator, as the demo installs them. */
-  static void installOperator() throws Exception {
-    LocalCluster.run(List.of(LocalCluster.projectRoot().resolve("e2e/install-slurmkube.sh").toString()));
+  /** Images, chart and operator, as the demo installs them; extra arguments go to `helm upgrade`. */
+  static void installOperator(String... helmArgs) throws Exception {
+    var command = new java.util.ArrayList<>(List.of(LocalCluster.projectRoot().resolve("e2e/install-slurmkube.sh").toString()));
+    command.addAll(List.of(helmArgs));
+    LocalCluster.run(command);
   }
 
   /** The example cluster, with a short scale-down delay so the tests see scale-downs quickly. */
