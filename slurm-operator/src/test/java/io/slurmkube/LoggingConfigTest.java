@@ -10,7 +10,10 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -66,9 +69,20 @@ class LoggingConfigTest {
     return out;
   }
 
-  /** Reads a Secret with a bearer token from a stand-in API server, logging as the operator does. */
+  /**
+   * Reads a Secret with a bearer token from a stand-in API server, logging as the operator does.
+   * fabric8 logs an answer's body on its own thread once the body is consumed, which may be after
+   * {@code get()} returns; the probe waits for the logger's end marker (or gives it a few seconds
+   * when the logger is pinned and prints nothing) so neither test reads a log cut short.
+   */
   public static final class Probe {
-    public static void main(String[] args) throws IOException {
+    static final String HTTP_END = "-HTTP END-";
+    static final long WAIT_FOR_HTTP_LOG_MS = 3000;
+
+    public static void main(String[] args) throws Exception {
+      ByteArrayOutputStream copy = new ByteArrayOutputStream();
+      PrintStream err = System.err;
+      System.setErr(new PrintStream(new TeeStream(err, copy), true, StandardCharsets.UTF_8));
       Secret secret = new SecretBuilder().withNewMetadata().withName("keys").withNamespace("ns").endMetadata()
           .withData(Map.of("slurm.key", base64(AUTH_KEY), "db-password", base64(DB_PASSWORD))).build();
       byte[] answer = Serialization.asJson(secret).getBytes(StandardCharsets.UTF_8);
@@ -89,9 +103,51 @@ class LoggingConfigTest {
         if (read.getData().containsKey("db-password")) {
           LoggerFactory.getLogger(Probe.class).info("probe read the secret");
         }
+        long deadline = System.currentTimeMillis() + WAIT_FOR_HTTP_LOG_MS;
+        while (System.currentTimeMillis() < deadline && !copied(copy).contains(HTTP_END)) {
+          Thread.sleep(20);
+        }
       } finally {
         server.stop(0);
       }
+    }
+  }
+
+  private static String copied(ByteArrayOutputStream copy) {
+    synchronized (copy) {
+      return copy.toString(StandardCharsets.UTF_8);
+    }
+  }
+
+  /** Writes to stderr and keeps a copy the probe can look at. */
+  private static final class TeeStream extends OutputStream {
+    private final OutputStream out;
+    private final ByteArrayOutputStream copy;
+
+    TeeStream(OutputStream out, ByteArrayOutputStream copy) {
+      this.out = out;
+      this.copy = copy;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      synchronized (copy) {
+        copy.write(b);
+      }
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      synchronized (copy) {
+        copy.write(b, off, len);
+      }
+    }
+
+    @Override
+    public void flush() throws IOException {
+      out.flush();
     }
   }
 }
