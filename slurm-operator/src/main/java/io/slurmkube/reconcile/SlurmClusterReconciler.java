@@ -68,9 +68,16 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
   private final SlurmConnections slurm;
   private final ClusterDeletion deletion;
   private final AuthKeyRotator keyRotation;
+  private final boolean fleetEnabled;
 
   public SlurmClusterReconciler(KubernetesClient client, EventRecorder events, SlurmConnections slurm) {
+    this(client, events, slurm, true);
+  }
+
+  /** fleetEnabled false: this operator has no Slurm pools (and no rights over Nodes); a spec.fleet is a problem. */
+  public SlurmClusterReconciler(KubernetesClient client, EventRecorder events, SlurmConnections slurm, boolean fleetEnabled) {
     this.client = client;
+    this.fleetEnabled = fleetEnabled;
     this.applier = new Applier(client);
     this.events = events;
     this.slurm = slurm;
@@ -139,6 +146,10 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
         LOG.warn("step failed cluster={} namespace={} step={} code={} message=\"{}\"",
             model.name(), model.namespace(), step.name(), e.getCode(), describe(e));
       }
+    }
+    if (!fleetEnabled && cluster.getSpec().fleet != null) {
+      log.problem("spec.fleet: Slurm pools are off in this operator, so no node joins this cluster's pool;"
+          + " an administrator turns them on with the chart value fleet.enabled=true");
     }
     var observed = observed(model);
     SlurmClusterStatus status = ClusterStatus.compute(cluster, observed, log.problems);
