@@ -11,6 +11,7 @@ import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.slurmkube.metrics.SlurmMetrics;
 import io.slurmkube.reconcile.EventRecorder;
 import io.slurmkube.reconcile.NodeSetReconciler;
 import io.slurmkube.reconcile.SlurmClusterReconciler;
@@ -78,12 +79,13 @@ public final class SlurmkubeOperator {
       }
     });
     var events = new EventRecorder(client);
-    operator.register(new SlurmClusterReconciler(client, events, slurm, settings.fleetEnabled()), c -> {
+    var slurmMetrics = new SlurmMetrics(registry);
+    operator.register(new SlurmClusterReconciler(client, events, slurm, settings.fleetEnabled(), slurmMetrics), c -> {
       if (!namespaces.isEmpty()) {
         c.settingNamespaces(namespaces);
       }
     });
-    operator.register(new NodeSetReconciler(client, events, slurm, java.time.Clock.systemUTC()), c -> {
+    operator.register(new NodeSetReconciler(client, events, slurm, java.time.Clock.systemUTC(), slurmMetrics), c -> {
       if (!namespaces.isEmpty()) {
         c.settingNamespaces(namespaces);
       }
