@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -258,6 +257,58 @@ class HelmChartTest {
       assertThat((List<Map<String, Object>>) at(binding, "subjects"))
           .containsExactly(Map.of("kind", "ServiceAccount", "name", "slurmkube-operator", "namespace", "slurmkube-system"));
     }
+  }
+
+  /**
+   * Monitoring is opt-in; turned on, the ServiceMonitor selects the metrics Service by its labels and
+   * port, and every series the dashboard queries is one the operator really exports (scraped from a
+   * registry fed by SlurmMetrics, so a renamed metric breaks this test, not a dashboard in production).
+   */
+  @Test
+  void theServiceMonitorAndDashboardAreOptInAndQueryOnlyExportedMetrics() throws Exception {
+    assertThat(keys(render("slurmkube", "slurmkube-system")))
+        .doesNotContain("ServiceMonitor slurmkube-system/slurmkube-operator", "ConfigMap slurmkube-system/slurmkube-operator-dashboard");
+    var objects = render("slurmkube", "slurmkube-system", "metrics.serviceMonitor.enabled=true", "metrics.dashboard.enabled=true");
+    var monitor = ofKind(objects, "ServiceMonitor").get(0);
+    var service = ofKind(objects, "Service").get(0);
+    assertThat((Map<String, Object>) at(service, "metadata", "labels"))
+        .containsAllEntriesOf(at(monitor, "spec", "selector", "matchLabels"));
+    assertThat((List<Map<String, Object>>) at(monitor, "spec", "endpoints")).singleElement()
+        .satisfies(e -> assertThat(e).containsEntry("port", "http").containsEntry("path", "/metrics"));
+    var dashboard = ofKind(objects, "ConfigMap").get(0);
+    assertThat((Map<String, Object>) at(dashboard, "metadata", "labels")).containsEntry("grafana_dashboard", "1");
+    String json = (String) ((Map<String, Object>) dashboard.get("data")).get("slurmkube.json");
+    Set<String> queried = new java.util.TreeSet<>();
+    var matcher = java.util.regex.Pattern.compile("slurmkube_[a-z_]+").matcher(json);
+    while (matcher.find()) {
+      queried.add(matcher.group().replaceAll("_(bucket|count|sum)$", ""));
+    }
+    assertThat(queried).hasSizeGreaterThanOrEqualTo(8).isSubsetOf(exportedSeries());
+    assertThat(new ObjectMapper().readTree(json).get("panels")).isNotEmpty();
+  }
+
+  /** The series names the operator's SlurmMetrics export, as a Prometheus scrape shows them. */
+  static Set<String> exportedSeries() {
+    var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+        io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+    var metrics = new io.slurmkube.metrics.SlurmMetrics(registry);
+    var now = java.time.Instant.now();
+    var job = new io.slurmkube.slurm.SlurmJob(1, "j", "u", "p", Set.of("PENDING"), "Resources", now, 1, 1, 0, "", "");
+    metrics.queue("ns", "c", List.of(job), now);
+    metrics.queue("ns", "c", List.of(new io.slurmkube.slurm.SlurmJob(1, "j", "u", "p", Set.of("RUNNING"), "None",
+        now, 1, 1, 0, "", ""), new io.slurmkube.slurm.SlurmJob(2, "j", "u", "p", Set.of("PENDING"), "Resources",
+        now, 1, 1, 0, "", "")), now);
+    metrics.nodeSet("ns", "c", "cpu", List.of(), 1, 1);
+    metrics.scaleDecision("ns", "c", "cpu", 0, 1, List.of(job), now);
+    metrics.drained("ns", "c", "cpu", 1);
+    metrics.removed("ns", "c", "cpu", 1);
+    Set<String> names = new java.util.TreeSet<>();
+    for (String line : registry.scrape().split("\n")) {
+      if (line.startsWith("slurmkube_")) {
+        names.add(line.replaceAll("[{ ].*", "").replaceAll("_(bucket|count|sum)$", ""));
+      }
+    }
+    return names;
   }
 
   /** One role's rules as "apiGroup/resource" -> "verbs". */
