@@ -23,7 +23,6 @@ import io.slurmkube.api.SlurmClusterStatus;
 import io.slurmkube.metrics.SlurmMetrics;
 import io.slurmkube.model.AccountingBuilder;
 import io.slurmkube.model.ClusterModel;
-import io.slurmkube.model.ClusterNames;
 import io.slurmkube.model.ConfigMapBuilder;
 import io.slurmkube.model.ControllerBuilder;
 import io.slurmkube.model.DatabaseBuilder;
@@ -263,11 +262,11 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
 
   /** The generated auth key Secret as the informer last saw it; null when there is none (yet). */
   private static Secret authKeySecret(SlurmCluster cluster, Context<SlurmCluster> context) {
-    var spec = cluster.getSpec();
-    if (spec.authKeySecretName != null && !spec.authKeySecretName.isBlank()) {
+    var plain = new ClusterModel(cluster);
+    if (!plain.generatesAuthKey()) {
       return null; // the user's own Secret: not rotated by the operator, so no key set to follow
     }
-    String name = new ClusterNames(cluster.getMetadata().getName(), cluster.getMetadata().getNamespace()).authKeySecret();
+    String name = plain.authKeySecretName();
     return context.getSecondaryResources(Secret.class).stream()
         .filter(s -> name.equals(s.getMetadata().getName()))
         .findFirst().orElse(null);
