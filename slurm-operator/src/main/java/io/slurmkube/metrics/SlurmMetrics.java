@@ -48,6 +48,13 @@ public final class SlurmMetrics {
   private final Map<String, MultiGauge.Row<?>> currentRows = new ConcurrentHashMap<>();
   /** Jobs seen running per cluster; absent until the first read (which only seeds it). */
   private final Map<String, Set<Long>> runningJobs = new ConcurrentHashMap<>();
+  /**
+   * When each pending job of a cluster was submitted: Slurm's submit time where the read has it
+   * (slurmrestd), else when this process first saw it pending (the queue reader sends no submit
+   * time; the error is one read period). {@link #UNKNOWN} for jobs already queued at the first read.
+   */
+  private final Map<String, Map<Long, Instant>> submitted = new ConcurrentHashMap<>();
+  private static final Instant UNKNOWN = Instant.MIN;
   /** Pending jobs already counted in the submit-to-decision histogram, per node set. */
   private final Map<String, Set<Long>> decidedJobs = new ConcurrentHashMap<>();
 
@@ -89,28 +96,35 @@ public final class SlurmMetrics {
       }
     }
     Tags base = Tags.of("namespace", namespace, "cluster", cluster);
-    List<MultiGauge.Row<?>> pendingNow = new ArrayList<>();
+    List<MultiGauge.Row<?>> pendingRowsNow = new ArrayList<>();
     byPartitionAndReason.forEach((k, n) ->
-        pendingNow.add(MultiGauge.Row.of(base.and("partition", k.get(0), "reason", k.get(1)), n)));
+        pendingRowsNow.add(MultiGauge.Row.of(base.and("partition", k.get(0), "reason", k.get(1)), n)));
     List<MultiGauge.Row<?>> runningRowsNow = new ArrayList<>();
     runningByPartition.forEach((p, n) -> runningRowsNow.add(MultiGauge.Row.of(base.and("partition", p), n)));
     String key = key(namespace, cluster);
-    pendingRows.put(key, pendingNow);
+    pendingRows.put(key, pendingRowsNow);
     runningRows.put(key, runningRowsNow);
     pending.register(flatten(pendingRows), true);
     running.register(flatten(runningRows), true);
 
     Set<Long> before = runningJobs.put(key, runningNow);
-    if (before != null) {
-      Timer timer = Timer.builder("slurmkube.job.submit.to.running")
-          .description("From a job's submission to the operator seeing it RUNNING (seen at the operator's reads of the queue)")
-          .serviceLevelObjectives(BUCKETS).tags(base).register(registry);
-      for (SlurmJob job : jobs) {
-        if (job.isRunning() && !before.contains(job.id()) && job.submitTime() != null && !job.submitTime().isAfter(now)) {
-          timer.record(Duration.between(job.submitTime(), now));
+    Map<Long, Instant> since = submitted.computeIfAbsent(key, k -> new ConcurrentHashMap<>());
+    Timer timer = Timer.builder("slurmkube.job.submit.to.running")
+        .description("From a job's submission to the operator seeing it RUNNING (seen at the operator's reads of the queue)")
+        .serviceLevelObjectives(BUCKETS).tags(base).register(registry);
+    Set<Long> pendingNow = new HashSet<>();
+    for (SlurmJob job : jobs) {
+      if (job.isPending()) {
+        pendingNow.add(job.id());
+        since.computeIfAbsent(job.id(), id -> job.submitTime() != null ? job.submitTime() : before == null ? UNKNOWN : now);
+      } else if (job.isRunning() && before != null && !before.contains(job.id())) {
+        Instant at = job.submitTime() != null ? job.submitTime() : since.getOrDefault(job.id(), UNKNOWN);
+        if (!at.equals(UNKNOWN) && !at.isAfter(now)) {
+          timer.record(Duration.between(at, now));
         }
       }
     }
+    since.keySet().retainAll(pendingNow);
   }
 
   /** A node set's Slurm nodes and replicas, each pass. */
@@ -162,11 +176,13 @@ public final class SlurmMetrics {
     Timer timer = Timer.builder("slurmkube.job.submit.to.scale.decision")
         .description("From a job's submission to the first scale-up decided for it")
         .serviceLevelObjectives(BUCKETS).tags(tags).register(registry);
+    Map<Long, Instant> since = submitted.getOrDefault(key(namespace, cluster), Map.of());
     Set<Long> stillWanting = new HashSet<>();
     for (SlurmJob job : wanting) {
       stillWanting.add(job.id());
-      if (counted.add(job.id()) && job.submitTime() != null && !job.submitTime().isAfter(now)) {
-        timer.record(Duration.between(job.submitTime(), now));
+      Instant at = job.submitTime() != null ? job.submitTime() : since.getOrDefault(job.id(), UNKNOWN);
+      if (counted.add(job.id()) && !at.equals(UNKNOWN) && !at.isAfter(now)) {
+        timer.record(Duration.between(at, now));
       }
     }
     counted.retainAll(stillWanting);
@@ -192,6 +208,7 @@ public final class SlurmMetrics {
     pendingRows.remove(key);
     runningRows.remove(key);
     runningJobs.remove(key);
+    submitted.remove(key);
     pending.register(flatten(pendingRows), true);
     running.register(flatten(runningRows), true);
   }

@@ -74,7 +74,7 @@ class SlurmMetricsTest {
     // The first read after a start only learns what already runs: no 10-minute "wait" for old jobs.
     metrics.queue("ns", "c", List.of(job(1, "batch", "RUNNING", "None", 600, StartConditions.NONE),
         job(2, "batch", "PENDING", "Resources", 2, StartConditions.NONE)), NOW);
-    assertThat(scrape()).doesNotContain("slurmkube_job_submit_to_running_seconds_count");
+    assertThat(scrape()).contains("slurmkube_job_submit_to_running_seconds_count{cluster=\"c\",namespace=\"ns\"} 0");
     metrics.queue("ns", "c", List.of(job(1, "batch", "RUNNING", "None", 601, StartConditions.NONE),
         job(2, "batch", "RUNNING", "None", 3, StartConditions.NONE)), NOW);
     String out = scrape();
@@ -82,6 +82,26 @@ class SlurmMetricsTest {
         .contains("slurmkube_job_submit_to_running_seconds_sum{cluster=\"c\",namespace=\"ns\"} 3.0")
         .contains("slurmkube_job_submit_to_running_seconds_bucket{cluster=\"c\",namespace=\"ns\",le=\"3.0\"} 1")
         .contains("slurmkube_job_submit_to_running_seconds_bucket{cluster=\"c\",namespace=\"ns\",le=\"2.0\"} 0");
+  }
+
+  /** The queue reader sends no submit time: the wait counts from when the operator first saw the job. */
+  @Test
+  void withoutASubmitTimeTheWaitCountsFromTheFirstReadThatSawTheJob() {
+    SlurmJob known = job(1, "batch", "PENDING", "Resources", 0, StartConditions.NONE);
+    SlurmJob queuedBefore = new SlurmJob(1, "j", "u", "batch", Set.of("PENDING"), "Resources", null, 1, 1, 0, "", "");
+    metrics.queue("ns", "c", List.of(queuedBefore), NOW); // first read: its submission is unknown
+    SlurmJob fresh = new SlurmJob(2, "j", "u", "batch", Set.of("PENDING"), "Resources", null, 1, 1, 0, "", "");
+    metrics.queue("ns", "c", List.of(queuedBefore, fresh), NOW.plusSeconds(1));
+    metrics.scaleDecision("ns", "c", "cpu", 0, 2, List.of(queuedBefore, fresh), NOW.plusSeconds(2));
+    metrics.queue("ns", "c", List.of(
+        new SlurmJob(1, "j", "u", "batch", Set.of("RUNNING"), "None", null, 1, 1, 0, "", ""),
+        new SlurmJob(2, "j", "u", "batch", Set.of("RUNNING"), "None", null, 1, 1, 0, "", "")), NOW.plusSeconds(5));
+    assertThat(known.submitTime()).isEqualTo(NOW);
+    assertThat(scrape())
+        .contains("slurmkube_job_submit_to_scale_decision_seconds_count{cluster=\"c\",namespace=\"ns\",nodeset=\"cpu\"} 1")
+        .contains("slurmkube_job_submit_to_scale_decision_seconds_sum{cluster=\"c\",namespace=\"ns\",nodeset=\"cpu\"} 1.0")
+        .contains("slurmkube_job_submit_to_running_seconds_count{cluster=\"c\",namespace=\"ns\"} 1")
+        .contains("slurmkube_job_submit_to_running_seconds_sum{cluster=\"c\",namespace=\"ns\"} 4.0");
   }
 
   @Test

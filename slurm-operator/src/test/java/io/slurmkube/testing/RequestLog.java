@@ -19,6 +19,7 @@ import java.util.TreeSet;
 public final class RequestLog implements Interceptor {
   private final Set<String> seen = Collections.synchronizedSet(new TreeSet<>());
   private final Set<String> forbidden = Collections.synchronizedSet(new LinkedHashSet<>());
+  private final java.util.Map<String, java.util.concurrent.atomic.LongAdder> counts = new java.util.concurrent.ConcurrentHashMap<>();
 
   @Override
   public void after(HttpRequest request, HttpResponse<?> response, AsyncBody.Consumer<List<ByteBuffer>> consumer) {
@@ -35,6 +36,7 @@ public final class RequestLog implements Interceptor {
   private void record(HttpRequest request, int code) {
     String access = access(request.method(), request.uri());
     seen.add(access);
+    counts.computeIfAbsent(access, k -> new java.util.concurrent.atomic.LongAdder()).increment();
     if (code == 403) {
       forbidden.add(access + " (" + request.method() + " " + request.uri().getPath() + ")");
     }
@@ -64,6 +66,13 @@ public final class RequestLog implements Interceptor {
       default -> method.toLowerCase();
     };
     return verb + " " + group + "/" + resource + sub + (namespace.isEmpty() ? "" : " ns=" + namespace);
+  }
+
+  /** Requests so far by access (watch requests count once per watch opened, not per event). */
+  public java.util.Map<String, Long> counts() {
+    java.util.Map<String, Long> copy = new java.util.TreeMap<>();
+    counts.forEach((k, v) -> copy.put(k, v.sum()));
+    return copy;
   }
 
   public Set<String> seen() {
