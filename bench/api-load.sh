@@ -7,6 +7,6 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 . "$ROOT/bench/common.sh"
-OUT=${1:-$ROOT/bench/results/api-load.txt}
+OUT=$(realpath -m "${1:-$ROOT/bench/results/api-load.txt}")
 bench_test_classpath
 (cd slurm-operator && java -cp "$CP" io.slurmkube.reconcile.ApiLoadBench "$OUT" "${2:-5}")

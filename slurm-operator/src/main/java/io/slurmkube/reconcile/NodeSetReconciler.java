@@ -121,6 +121,8 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     if (!deletion.ensureFinalizer(nodeSet)) {
       return UpdateControl.<NodeSet>noUpdate().rescheduleAfter(Duration.ofSeconds(1));
     }
+    // What the status was, to send no patch when a pass changes nothing (an autoscaling set passes every second).
+    String statusBefore = StatusPatch.json(client, nodeSet.getStatus());
     var status = nodeSet.getStatus() == null ? new NodeSetStatus() : nodeSet.getStatus();
     nodeSet.setStatus(status);
     status.observedGeneration = nodeSet.getMetadata().getGeneration();
@@ -185,8 +187,11 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     updateStatus(nodeSet, desired, view, cached, problems, retiring, outdated);
     metrics.nodeSet(nodeSet.getMetadata().getNamespace(), nodeSet.getSpec().clusterName, nodeSet.getSpec().nodeSetName,
         view.nodes(), desired, pods.size());
-    return UpdateControl.patchStatus(StatusPatch.of(nodeSet, new NodeSet(), status))
-        .rescheduleAfter(nodeSet.getSpec().autoscales() ? AUTOSCALE_PERIOD : Duration.ofSeconds(15));
+    Duration next = nodeSet.getSpec().autoscales() ? AUTOSCALE_PERIOD : Duration.ofSeconds(15);
+    if (statusBefore.equals(StatusPatch.json(client, status))) {
+      return UpdateControl.<NodeSet>noUpdate().rescheduleAfter(next);
+    }
+    return UpdateControl.patchStatus(StatusPatch.of(nodeSet, new NodeSet(), status)).rescheduleAfter(next);
   }
 
   // ---------------------------------------------------------------- steps

@@ -1,7 +1,9 @@
 package io.slurmkube.reconcile;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -70,6 +72,7 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
   private final AuthKeyRotator keyRotation;
   private final boolean fleetEnabled;
   private final SlurmMetrics metrics;
+  private final AppliedInputs appliedInputs = new AppliedInputs(java.time.Clock.systemUTC());
 
   public SlurmClusterReconciler(KubernetesClient client, EventRecorder events, SlurmConnections slurm) {
     this(client, events, slurm, true, SlurmMetrics.unserved());
@@ -125,6 +128,7 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
   public UpdateControl<SlurmCluster> reconcile(SlurmCluster cluster, Context<SlurmCluster> context) {
     if (context.isPrimaryResourceDeleted()) {
       events.forget(cluster);
+      appliedInputs.forget(cluster);
       metrics.forgetCluster(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName());
       if (slurm != null) {
         var gone = new ClusterModel(cluster);
@@ -140,22 +144,28 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
     }
     // The auth key Secret from the informer's cache: a rotation's key set restarts slurmdbd and login pods.
     Secret authKey = authKeySecret(cluster, context);
-    var model = new ClusterModel(cluster, authKey == null ? null : AuthKeyRotation.state(authKey).podAnnotation());
+    String keySet = authKey == null ? null : AuthKeyRotation.state(authKey).podAnnotation();
+    var model = new ClusterModel(cluster, keySet);
     var log = new StepLog();
-    for (Step step : steps()) {
-      try {
-        step.action().run(model, log);
-      } catch (KubernetesClientException e) {
-        log.problem(step.name() + ": " + describe(e));
-        LOG.warn("step failed cluster={} namespace={} step={} code={} message=\"{}\"",
-            model.name(), model.namespace(), step.name(), e.getCode(), describe(e));
+    // Each object was applied from these very inputs, cleanly, lately: nothing to send.
+    Object inputs = AppliedInputs.inputs(cluster, keySet, owned(context));
+    if (!appliedInputs.unchanged(cluster, inputs)) {
+      for (Step step : steps()) {
+        try {
+          step.action().run(model, log);
+        } catch (KubernetesClientException e) {
+          log.problem(step.name() + ": " + describe(e));
+          LOG.warn("step failed cluster={} namespace={} step={} code={} message=\"{}\"",
+              model.name(), model.namespace(), step.name(), e.getCode(), describe(e));
+        }
       }
+      appliedInputs.record(cluster, inputs, log.problems.isEmpty());
     }
     if (!fleetEnabled && cluster.getSpec().fleet != null) {
       log.problem("spec.fleet: Slurm pools are off in this operator, so no node joins this cluster's pool;"
           + " an administrator turns them on with the chart value fleet.enabled=true");
     }
-    var observed = observed(model);
+    var observed = observed(model, context);
     SlurmClusterStatus status = ClusterStatus.compute(cluster, observed, log.problems);
     status.pendingJobs = pendingJobs(cluster, observed, status.pendingJobs);
     try {
@@ -167,8 +177,11 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
     }
     // Component readiness arrives through the informers; the requeue is a safety net. While a key
     // rotation runs, slurmctld's progress (which no informer sees) is looked at every few seconds.
-    return UpdateControl.patchStatus(StatusPatch.of(cluster, new SlurmCluster(), status))
-        .rescheduleAfter(Duration.ofSeconds(AuthKeyRotator.running(status.authKey) ? 5 : 30));
+    Duration next = Duration.ofSeconds(AuthKeyRotator.running(status.authKey) ? 5 : 30);
+    if (StatusPatch.json(client, cluster.getStatus()).equals(StatusPatch.json(client, status))) {
+      return UpdateControl.<SlurmCluster>noUpdate().rescheduleAfter(next);
+    }
+    return UpdateControl.patchStatus(StatusPatch.of(cluster, new SlurmCluster(), status)).rescheduleAfter(next);
   }
 
   /**
@@ -451,16 +464,34 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
     }
   }
 
-  private ClusterStatus.Observed observed(ClusterModel model) {
-    var ns = model.namespace();
+  /** The components as the informers last saw them: no GET per pass. */
+  private static ClusterStatus.Observed observed(ClusterModel model, Context<SlurmCluster> context) {
     var names = model.names();
     return new ClusterStatus.Observed(
-        client.apps().statefulSets().inNamespace(ns).withName(names.controller()).get(),
-        model.runsDatabase() ? client.apps().statefulSets().inNamespace(ns).withName(names.database()).get() : null,
-        model.runsSlurmdbd() ? client.apps().deployments().inNamespace(ns).withName(names.accounting()).get() : null,
-        model.runsRestApi() ? client.apps().deployments().inNamespace(ns).withName(names.restApi()).get() : null,
-        client.apps().deployments().inNamespace(ns).withName(names.login()).get(),
-        client.resources(NodeSet.class).inNamespace(ns).withLabel(Labels.INSTANCE, model.name()).list().getItems());
+        cached(context, StatefulSet.class, names.controller()),
+        model.runsDatabase() ? cached(context, StatefulSet.class, names.database()) : null,
+        model.runsSlurmdbd() ? cached(context, Deployment.class, names.accounting()) : null,
+        model.runsRestApi() ? cached(context, Deployment.class, names.restApi()) : null,
+        cached(context, Deployment.class, names.login()),
+        context.getSecondaryResources(NodeSet.class).stream()
+            .filter(n -> model.name().equals(n.getMetadata().getLabels() == null ? null
+                : n.getMetadata().getLabels().get(Labels.INSTANCE)))
+            .toList());
+  }
+
+  private static <R extends HasMetadata> R cached(Context<SlurmCluster> context, Class<R> type, String name) {
+    return context.getSecondaryResources(type).stream()
+        .filter(r -> name.equals(r.getMetadata().getName())).findFirst().orElse(null);
+  }
+
+  /** Every owned object the informers hold for this cluster. */
+  private static List<HasMetadata> owned(Context<SlurmCluster> context) {
+    List<HasMetadata> owned = new ArrayList<>();
+    for (Class<? extends HasMetadata> type : List.of(StatefulSet.class, Deployment.class, NodeSet.class, Secret.class,
+        Service.class, ConfigMap.class)) {
+      owned.addAll(context.getSecondaryResources(type));
+    }
+    return owned;
   }
 
   @Override
@@ -469,7 +500,9 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
         owned(context, StatefulSet.class),
         owned(context, Deployment.class),
         owned(context, NodeSet.class),
-        owned(context, Secret.class));
+        owned(context, Secret.class),
+        owned(context, Service.class),
+        owned(context, ConfigMap.class));
   }
 
   private static <R extends HasMetadata> InformerEventSource<R, SlurmCluster> owned(
