@@ -75,12 +75,8 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
   /** Kubernetes nodes, from an informer: which ones are cordoned. */
   private InformerEventSource<Node, NodeSet> kubeNodes;
   private final SlurmMetrics metrics;
-  /** NodeSets whose PodDisruptionBudget this process has seen or made (it is never changed). */
-  private final Set<ResourceID> budgetKnown = ConcurrentHashMap.newKeySet();
-  /** Per node set, when each idle node was first seen idle; lost on restart, which only delays a scale-down. */
-  private final Map<ResourceID, Map<String, Instant>> idleSince = new ConcurrentHashMap<>();
-  /** Per node set, when each busy node was first seen busy (in its current run of being busy). */
-  private final Map<ResourceID, Map<String, Instant>> busySince = new ConcurrentHashMap<>();
+  /** What this process remembers about each NodeSet between passes. */
+  private final Map<ResourceID, Memory> memory = new ConcurrentHashMap<>();
   /** Pods created or deleted here that the informer has not shown yet. */
   private final PodExpectations expectations = new PodExpectations();
   /** The deletion path: drain, delete idle pods, then let the NodeSet go. */
@@ -213,9 +209,8 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
   private void autoscale(SlurmCluster cluster, NodeSet nodeSet, List<Pod> pods, SlurmView view) {
     var spec = nodeSet.getSpec();
     Instant now = clock.instant();
-    // Per node set: two clusters of one name in two namespaces have nodes of the same names.
-    Map<String, Instant> idleSince = idleClocks(nodeSet);
-    Map<String, Instant> busySince = busyClocks(nodeSet);
+    Map<String, Instant> idleSince = memory(nodeSet).idleSince;
+    Map<String, Instant> busySince = memory(nodeSet).busySince;
     for (SlurmNode node : view.nodes()) {
       if (node.isIdle()) {
         idleSince.putIfAbsent(node.name(), now);
@@ -463,14 +458,14 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     for (Pod pod : pods) {
       markEvictable(pod, DrainingScaleDown.mayBeEvicted(nodes.get(pod.getMetadata().getName())));
     }
-    if (!budgetKnown.contains(ResourceID.fromResource(nodeSet))) {
+    if (!memory(nodeSet).budgetKnown) {
       var budget = DisruptionBudgetBuilder.protectJobs(nodeSet);
       if (client.resource(budget).get() == null) {
         client.resource(budget).create();
         events.normal(nodeSet, "Created", "Created PodDisruptionBudget " + budget.getMetadata().getName()
             + ": a slurmd pod may be evicted only once its node is drained in Slurm and holds no job");
       }
-      budgetKnown.add(ResourceID.fromResource(nodeSet));
+      memory(nodeSet).budgetKnown = true;
     }
   }
 
@@ -520,7 +515,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
       }
       try {
         view.client().deleteNode(node.name());
-        idleClocks(nodeSet).remove(node.name());
+        memory(nodeSet).idleSince.remove(node.name());
         events.normal(nodeSet, "NodeRecordDeleted", "Deleted Slurm node record " + node.name() + " after its pod was removed");
       } catch (SlurmException e) {
         LOG.warn("could not delete node record node={}: {}", node.name(), e.getMessage());
@@ -597,20 +592,27 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     if (nodeSet.getSpec() != null) {
       metrics.forgetNodeSet(nodeSet.getMetadata().getNamespace(), nodeSet.getSpec().clusterName, nodeSet.getSpec().nodeSetName);
     }
-    idleSince.remove(ResourceID.fromResource(nodeSet));
-    busySince.remove(ResourceID.fromResource(nodeSet));
+    memory.remove(ResourceID.fromResource(nodeSet));
     scalers.forget(ResourceID.fromResource(nodeSet));
     events.forget(nodeSet);
-    budgetKnown.remove(ResourceID.fromResource(nodeSet));
     expectations.forget(nodeSet.getMetadata().getUid());
   }
 
-  private Map<String, Instant> busyClocks(NodeSet nodeSet) {
-    return busySince.computeIfAbsent(ResourceID.fromResource(nodeSet), id -> new ConcurrentHashMap<>());
+  /**
+   * Per NodeSet (two clusters of one name in two namespaces have nodes of the same names); lost on
+   * restart, which only delays a scale-down and re-reads the budget once.
+   */
+  private static final class Memory {
+    /** When each idle node was first seen idle. */
+    final Map<String, Instant> idleSince = new ConcurrentHashMap<>();
+    /** When each busy node was first seen busy (in its current run of being busy). */
+    final Map<String, Instant> busySince = new ConcurrentHashMap<>();
+    /** Its PodDisruptionBudget has been seen or made (it is never changed). */
+    volatile boolean budgetKnown;
   }
 
-  private Map<String, Instant> idleClocks(NodeSet nodeSet) {
-    return idleSince.computeIfAbsent(ResourceID.fromResource(nodeSet), id -> new ConcurrentHashMap<>());
+  private Memory memory(NodeSet nodeSet) {
+    return memory.computeIfAbsent(ResourceID.fromResource(nodeSet), id -> new Memory());
   }
 
   private static boolean isOwnedBy(Pod pod, NodeSet nodeSet) {
