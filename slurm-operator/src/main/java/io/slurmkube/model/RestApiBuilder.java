@@ -54,9 +54,10 @@ public final class RestApiBuilder {
                 .withResources(PodParts.resources("50m", "128Mi", "2Gi"))
                 // Started as its own user: reads slurm.conf where mounted, no key, no capability.
                 .withSecurityContext(PodSecurity.container(PodSecurity.Daemon.SLURMRESTD))
-                .withVolumeMounts(PodParts.configMount(), PodParts.secretsMount())
+                // No key: each request carries a user's token, which slurmctld checks.
+                .withVolumeMounts(PodParts.configMount())
               .endContainer()
-              .withVolumes(PodParts.configVolume(model), PodParts.secretsVolume(model, false, false))
+              .withVolumes(PodParts.configVolume(model))
             .endSpec()
           .endTemplate()
         .endSpec()
