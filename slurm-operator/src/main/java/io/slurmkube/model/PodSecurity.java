@@ -36,8 +36,9 @@ public final class PodSecurity {
     /**
      * MariaDB: the entrypoint chowns the data directory to mysql (a fresh claim's is root's),
      * writes the init file into the mysql-owned run directory, drops to mysql; tini signals it.
+     * (Without CHOWN or DAC_OVERRIDE it fails; without FOWNER it starts: FOWNER is not given.)
      */
-    DATABASE(null, "CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETGID", "SETUID"),
+    DATABASE(null, "CHOWN", "DAC_OVERRIDE", "KILL", "SETGID", "SETUID"),
     /** Its own user, no capability: it reads slurm.conf where mounted and needs no key. */
     SLURMRESTD(SLURMRESTD_UID),
     /** The slurm user, no capability, no key: it authenticates through slurmctld's socket. */

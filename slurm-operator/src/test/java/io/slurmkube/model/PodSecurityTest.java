@@ -68,7 +68,7 @@ class PodSecurityTest {
     assertThat(added).containsExactly(
         Map.entry("slurmctld/slurmctld", "CHOWN,DAC_OVERRIDE,FOWNER,KILL,SETGID,SETUID"),
         Map.entry("slurmctld/queue-reader", ""),
-        Map.entry("mariadb/mariadb", "CHOWN,DAC_OVERRIDE,FOWNER,KILL,SETGID,SETUID"),
+        Map.entry("mariadb/mariadb", "CHOWN,DAC_OVERRIDE,KILL,SETGID,SETUID"),
         Map.entry("slurmdbd/slurmdbd", "CHOWN,DAC_OVERRIDE,FOWNER,KILL,SETGID,SETUID"),
         Map.entry("slurmrestd/slurmrestd", ""),
         Map.entry("login/login", "AUDIT_WRITE,CHOWN,DAC_OVERRIDE,FOWNER,KILL,NET_BIND_SERVICE,SETGID,SETUID,SYS_CHROOT"),
