@@ -26,7 +26,13 @@ fi
 
 # Helm installs a chart's CRDs only the first time, never upgrades them: apply the current ones.
 kubectl apply --server-side --force-conflicts -f "$ROOT/crds/" >/dev/null
-log "installing the operator chart into namespace $NAMESPACE"
+# Pod Security admission on the operator's namespace: its pod meets "restricted"; the GPU DRA
+# plugin's DaemonSet mounts the kubelet's directories (hostPath), which only "privileged" allows.
+level=restricted
+case " $* " in *gpuDra.enabled=true*) level=privileged ;; esac
+kubectl create namespace "$NAMESPACE" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+kubectl label namespace "$NAMESPACE" --overwrite "pod-security.kubernetes.io/enforce=$level" >/dev/null
+log "installing the operator chart into namespace $NAMESPACE (Pod Security: $level)"
 helm upgrade --install slurmkube "$ROOT/charts/slurmkube-operator" --namespace "$NAMESPACE" --create-namespace \
   --set image.pullPolicy=Never --set-string podAnnotations.restartedAt="$(date +%s)" "$@" >/dev/null
 kubectl -n "$NAMESPACE" rollout status deployment/slurmkube-operator --timeout=180s >/dev/null

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -73,7 +72,7 @@ class FleetPoolIT {
     await("60 simulated nodes Ready").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
         .until(() -> kwok.nodes().stream().filter(FleetPoolIT::ready).count() == FLEET_SIZE);
     for (String ns : List.of(SIM_NS, WORK_NS, REAL_NS)) {
-      client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).serverSideApply();
+      client.namespaces().resource(SlurmOnKubernetes.namespace(ns, SlurmOnKubernetes.BASELINE)).serverSideApply();
     }
     evictionWatch = client.pods().inNamespace(WORK_NS).watch(new Watcher<>() {
       @Override

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodCondition;
@@ -74,8 +73,8 @@ class GpuDraIT {
     refuseToRunNextToAnotherPlugin();
     image = buildImage();
 
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
-        .serverSideApply();
+    // The plugin's DaemonSet (kubelet directories) and the pods reading its device files use hostPaths.
+    client.namespaces().resource(SlurmOnKubernetes.namespace(NS, SlurmOnKubernetes.PRIVILEGED)).serverSideApply();
     for (HasMetadata object : deployManifests()) {
       if (object instanceof DeviceClass deviceClass) {
         if (client.resource(deviceClass).get() == null) {

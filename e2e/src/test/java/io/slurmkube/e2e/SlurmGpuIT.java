@@ -3,7 +3,6 @@ package io.slurmkube.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -44,7 +43,8 @@ class SlurmGpuIT {
             .filter(s -> "gpu.slurmkube.io".equals(s.getSpec().getDriver()))
             .mapToInt(s -> s.getSpec().getDevices().size()).sum() == 4);
 
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).serverSideApply();
+    // GPU node pods read the plugin's per-pod device file through a hostPath: baseline refuses them.
+    client.namespaces().resource(SlurmOnKubernetes.namespace(NS, SlurmOnKubernetes.PRIVILEGED)).serverSideApply();
     var spec = new SlurmClusterSpec();
     spec.image = "slurmkube.local/slurmctld:24.11";
     spec.nodeImage = "slurmkube.local/slurmd:24.11";
@@ -67,7 +67,7 @@ class SlurmGpuIT {
     cluster.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName("demo").withNamespace(NS).build());
     cluster.setSpec(spec);
     client.resource(cluster).create();
-    slurm = new SlurmOnKubernetes(client, NS);
+    slurm = new SlurmOnKubernetes(client, NS).withPodSecurity(SlurmOnKubernetes.PRIVILEGED);
     await("SlurmCluster Ready").atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(2)).until(slurm::isReady);
   }
 

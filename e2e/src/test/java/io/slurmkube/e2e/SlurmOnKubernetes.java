@@ -24,6 +24,13 @@ final class SlurmOnKubernetes {
   final String cluster;
   /** The node set whose pods, NodeSet and Slurm nodes the helpers look at. */
   final String nodeSetName;
+  /** The Pod Security level the namespace enforces (README, "Pod security"). */
+  private String podSecurity = BASELINE;
+
+  /** Every pod of a cluster without GPU node sets meets baseline (slurmrestd's also restricted). */
+  static final String BASELINE = "baseline";
+  /** GPU node sets' pods mount the GPU DRA plugin's device files through a hostPath. */
+  static final String PRIVILEGED = "privileged";
 
   SlurmOnKubernetes(KubernetesClient client, String namespace) {
     this(client, namespace, "demo", "cpu");
@@ -34,6 +41,21 @@ final class SlurmOnKubernetes {
     this.namespace = namespace;
     this.cluster = cluster;
     this.nodeSetName = nodeSetName;
+  }
+
+  /** For a cluster whose pods need another Pod Security level than baseline. */
+  SlurmOnKubernetes withPodSecurity(String level) {
+    this.podSecurity = level;
+    return this;
+  }
+
+  /**
+   * A namespace whose Pod Security admission enforces {@code level}: the API server refuses any
+   * pod of the operator that does not meet it, so every test in it checks the level too.
+   */
+  static io.fabric8.kubernetes.api.model.Namespace namespace(String name, String level) {
+    return new NamespaceBuilder().withNewMetadata().withName(name)
+        .addToLabels("pod-security.kubernetes.io/enforce", level).endMetadata().build();
   }
 
   /** Images, chart and operator, as the demo installs them; extra arguments go to `helm upgrade`. */
@@ -55,7 +77,7 @@ final class SlurmOnKubernetes {
 
   /** The example cluster, with a short scale-down delay so the tests see scale-downs quickly. */
   SlurmCluster applyExample(int scaleDownDelaySeconds) throws Exception {
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+    client.namespaces().resource(namespace(namespace, podSecurity))
         .serverSideApply();
     try (InputStream in = Files.newInputStream(LocalCluster.projectRoot().resolve("examples/slurmcluster.yaml"))) {
       SlurmCluster example = client.resources(SlurmCluster.class).load(in).item();
@@ -71,7 +93,7 @@ final class SlurmOnKubernetes {
     org.awaitility.Awaitility.await("no namespace " + namespace + " left from an earlier run")
         .atMost(java.time.Duration.ofMinutes(3)).pollInterval(java.time.Duration.ofSeconds(2))
         .until(() -> client.namespaces().withName(namespace).get() == null);
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+    client.namespaces().resource(namespace(namespace, podSecurity))
         .serverSideApply();
   }
 

@@ -74,18 +74,21 @@ public final class ControllerBuilder {
           .addToRequests("memory", new Quantity("128Mi"))
           .addToLimits("memory", new Quantity("256Mi"))
         .endResources()
-        .withNewSecurityContext()
-          .withRunAsUser(SLURM_UID)
-          .withRunAsGroup(SLURM_UID)
-          .withRunAsNonRoot(true)
-          .withAllowPrivilegeEscalation(false)
-          .withReadOnlyRootFilesystem(true)
-          .withNewCapabilities().withDrop("ALL").endCapabilities()
-        .endSecurityContext()
+        .withSecurityContext(new io.fabric8.kubernetes.api.model.SecurityContextBuilder(
+            PodSecurity.container(PodSecurity.Daemon.QUEUE_READER)).withReadOnlyRootFilesystem(true).build())
         .withVolumeMounts(PodParts.configMount(), run)
         .build();
   }
 
+
+  /**
+   * slurmctld's memory limit grows with the jobs it may hold: about 35 KB a job was measured at
+   * 10,000 (344 MB, docs/FACTS.md); 40 KiB a job on top of 512 MiB leaves room (4.4 GiB at the
+   * default 100,000).
+   */
+  static long memoryLimitMiB(ClusterModel model) {
+    return 512 + SlurmConfig.maxJobCount(model.spec()) / 25;
+  }
 
   public static StatefulSet statefulSet(ClusterModel model) {
     var spec = model.spec();
@@ -115,6 +118,8 @@ public final class ControllerBuilder {
             .withNewSpec()
               .withDnsConfig(PodParts.slurmDns(model))
               .withEnableServiceLinks(false)
+              .withAutomountServiceAccountToken(false)
+              .withSecurityContext(PodSecurity.pod())
               .addNewContainer()
                 .withName("slurmctld")
                 .withImage(spec.image)
@@ -129,7 +134,8 @@ public final class ControllerBuilder {
                   .withPeriodSeconds(3)
                   .withTimeoutSeconds(5)
                 .endReadinessProbe()
-                .withResources(PodParts.requests("100m", "256Mi"))
+                .withResources(PodParts.resources("100m", "256Mi", memoryLimitMiB(model) + "Mi"))
+                .withSecurityContext(PodSecurity.container(PodSecurity.Daemon.SLURMCTLD))
                 .withVolumeMounts(PodParts.configMount(), PodParts.secretsMount())
                 .addNewVolumeMount().withName(STATE_VOLUME).withMountPath("/var/spool/slurmctld").endVolumeMount()
                 .addToVolumeMounts(run)

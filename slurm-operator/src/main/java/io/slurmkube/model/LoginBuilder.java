@@ -35,6 +35,8 @@ public final class LoginBuilder {
             .withNewSpec()
               .withDnsConfig(PodParts.slurmDns(model))
               .withEnableServiceLinks(false)
+              .withAutomountServiceAccountToken(false)
+              .withSecurityContext(PodSecurity.pod())
               .addNewContainer()
                 .withName("login")
                 .withImage(spec.nodeImage)
@@ -45,7 +47,9 @@ public final class LoginBuilder {
                     "SSH_AUTHORIZED_KEYS", keys,
                     "SSH_ALLOW_ROOT_LOGIN", Boolean.toString(spec.login.allowRootLogin)))
                 .addNewPort().withName("ssh").withContainerPort(22).endPort()
-                .withResources(PodParts.requests("50m", "64Mi"))
+                // Users' shells, editors and compilers run here too.
+                .withResources(PodParts.resources("50m", "64Mi", "2Gi"))
+                .withSecurityContext(PodSecurity.container(PodSecurity.Daemon.LOGIN))
                 .withVolumeMounts(PodParts.secretsMount(),
                     new VolumeMountBuilder().withName(HOST_KEYS_VOLUME).withMountPath(HOST_KEYS_MOUNT).withReadOnly(true).build())
               .endContainer()

@@ -18,6 +18,8 @@ import java.util.Map;
  */
 public final class NodePodBuilder {
   public static final String ORDINAL = "slurmkube.io/ordinal";
+  /** Memory above the node's RealMemory in its limit: slurmd, slurmstepds, the entrypoint. */
+  static final int SLURMD_MEMORY_MIB = 256;
 
   private NodePodBuilder() {}
 
@@ -63,9 +65,13 @@ public final class NodePodBuilder {
     labels.put(Labels.MANAGED_BY, Labels.OPERATOR);
     labels.put(ORDINAL, Integer.toString(ordinal));
     String cpuRequest = spec.cpuRequest != null ? spec.cpuRequest : Integer.toString(spec.cpus);
+    // Jobs may use the memory Slurm is told of (RealMemory = memoryMiB); slurmd, slurmstepd and
+    // the entrypoint get room on top. Slurm does not enforce memory in pods (no cgroup plugin):
+    // the limit does, for the whole node.
     var resources = new ResourceRequirementsBuilder()
         .addToRequests("cpu", new Quantity(cpuRequest))
         .addToRequests("memory", new Quantity(spec.memoryMiB + "Mi"))
+        .addToLimits("memory", new Quantity((spec.memoryMiB + SLURMD_MEMORY_MIB) + "Mi"))
         .build();
     Pod pod = new PodBuilder()
         .withMetadata(Owned.meta(nodeSet, name, labels))
@@ -74,6 +80,8 @@ public final class NodePodBuilder {
           .withSubdomain(model.names().nodes())
           .withDnsConfig(PodParts.slurmDns(model))
           .withEnableServiceLinks(false)
+          .withAutomountServiceAccountToken(false)
+          .withSecurityContext(PodSecurity.pod())
           // With spec.fleet: only reserved nodes of the cluster's own Slurm pool (null otherwise).
           .withNodeSelector(io.slurmkube.fleet.PoolMarks.podNodeSelector(model.cluster()))
           .withTolerations(io.slurmkube.fleet.PoolMarks.podTolerations(model.cluster()))
@@ -99,6 +107,7 @@ public final class NodePodBuilder {
               .withPeriodSeconds(2)
             .endReadinessProbe()
             .withResources(resources)
+            .withSecurityContext(PodSecurity.container(PodSecurity.Daemon.SLURMD))
             .withVolumeMounts(PodParts.secretsMount())
           .endContainer()
           .withVolumes(PodParts.secretsVolume(model, false, false))

@@ -112,10 +112,12 @@ final class PodParts {
         .endSpec();
   }
 
-  static ResourceRequirements requests(String cpu, String memory) {
+  /** Requests, and a memory limit: no daemon may take a node's memory from its neighbours. */
+  static ResourceRequirements resources(String cpu, String memory, String memoryLimit) {
     return new ResourceRequirementsBuilder()
         .addToRequests("cpu", new Quantity(cpu))
         .addToRequests("memory", new Quantity(memory))
+        .addToLimits("memory", new Quantity(memoryLimit))
         .build();
   }
 

@@ -22,8 +22,8 @@ import java.util.Set;
 /**
  * Merges a user's pod template into a pod the operator built. The rules, in short: what the user
  * adds (labels, annotations, env, mounts, volumes, tolerations, containers) is added; what there is
- * one of (image, affinity, priority class, runtime class, security contexts, each resource
- * request or limit) is the user's; what Slurm depends on (the operator's labels, the pod's
+ * one of (image, affinity, priority class, runtime class, each field of the security contexts, each
+ * resource request or limit) is the user's; what Slurm depends on (the operator's labels, the pod's
  * hostname and subdomain, the fleet's node selector keys, the operator's volumes and container)
  * stays the operator's. Admission refuses most conflicts; {@link #problems} finds the rest.
  */
@@ -56,9 +56,8 @@ public final class PodTemplates {
     main.getEnvFrom().addAll(t.envFrom);
     t.volumeMounts.stream().map(TemplateVolumeMount::toVolumeMount).forEach(main.getVolumeMounts()::add);
     main.setResources(overlay(main.getResources(), t.resources));
-    if (t.containerSecurityContext != null) {
-      main.setSecurityContext(t.containerSecurityContext);
-    }
+    // Field by field: what the user sets wins, the rest stays the operator's (PodSecurity).
+    main.setSecurityContext(PodSecurity.merge(main.getSecurityContext(), t.containerSecurityContext));
     pod.getVolumes().addAll(t.volumes);
     pod.getContainers().addAll(t.containers);
     pod.getInitContainers().addAll(t.initContainers);
@@ -82,9 +81,7 @@ public final class PodTemplates {
     if (t.runtimeClassName != null) {
       pod.setRuntimeClassName(t.runtimeClassName);
     }
-    if (t.securityContext != null) {
-      pod.setSecurityContext(t.securityContext);
-    }
+    pod.setSecurityContext(PodSecurity.merge(pod.getSecurityContext(), t.securityContext));
   }
 
   /** The user's entries with the operator's laid over them: on the same key the operator's value stays. */

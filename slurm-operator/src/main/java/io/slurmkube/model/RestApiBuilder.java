@@ -37,6 +37,8 @@ public final class RestApiBuilder {
             .withNewSpec()
               .withDnsConfig(PodParts.slurmDns(model))
               .withEnableServiceLinks(false)
+              .withAutomountServiceAccountToken(false)
+              .withSecurityContext(PodSecurity.pod())
               .addNewContainer()
                 .withName("slurmrestd")
                 .withImage(spec.image)
@@ -47,10 +49,15 @@ public final class RestApiBuilder {
                   .withNewTcpSocket().withPort(new IntOrString(PORT)).endTcpSocket()
                   .withPeriodSeconds(2)
                 .endReadinessProbe()
-                .withResources(PodParts.requests("50m", "128Mi"))
-                .withVolumeMounts(PodParts.configMount(), PodParts.secretsMount())
+                // A listing of 10,000 jobs peaks at about 1.3 GB (docs/FACTS.md); the operator lists
+                // through slurmrestd only while the queue reader does not answer.
+                .withResources(PodParts.resources("50m", "128Mi", "2Gi"))
+                // Started as its own user: reads slurm.conf where mounted, no key, no capability.
+                .withSecurityContext(PodSecurity.container(PodSecurity.Daemon.SLURMRESTD))
+                // No key: each request carries a user's token, which slurmctld checks.
+                .withVolumeMounts(PodParts.configMount())
               .endContainer()
-              .withVolumes(PodParts.configVolume(model), PodParts.secretsVolume(model, false, false))
+              .withVolumes(PodParts.configVolume(model))
             .endSpec()
           .endTemplate()
         .endSpec()

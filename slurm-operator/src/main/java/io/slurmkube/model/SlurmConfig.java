@@ -132,8 +132,7 @@ public final class SlurmConfig {
     // Dynamic nodes come and go: no static node list, a wide fan-out, and a node that returns is usable again.
     line(conf, "MaxNodeCount=" + maxNodeCount(spec));
     // Slurm's default of 10,000 jobs refuses sbatch at a queue length busy sites see every day.
-    line(conf, "MaxJobCount=" + (spec.controller == null || spec.controller.maxJobCount == null
-        ? 100000 : spec.controller.maxJobCount));
+    line(conf, "MaxJobCount=" + maxJobCount(spec));
     line(conf, "TreeWidth=65533");
     line(conf, "ReturnToService=2");
     line(conf, "SlurmdTimeout=60");
@@ -193,6 +192,11 @@ public final class SlurmConfig {
       }
     }
     return conf.toString();
+  }
+
+  /** How many jobs slurmctld may hold (spec.controller.maxJobCount, 100,000 when not given). */
+  static int maxJobCount(SlurmClusterSpec spec) {
+    return spec.controller == null || spec.controller.maxJobCount == null ? 100000 : spec.controller.maxJobCount;
   }
 
   static String cgroupConf() {

@@ -332,6 +332,19 @@ class SlurmClusterIT {
     return names.isEmpty() ? "" : exec(cluster.controller, "scontrol", "show", "hostlist", names).strip();
   }
 
+  /**
+   * Last: tini, root with only the capabilities of slurmctld's container, forwards the stop
+   * signal to slurmctld, which runs as the slurm user: that takes CAP_KILL, and slurmctld saves
+   * its state on it (without it, only the kill after the grace period would end it).
+   */
+  @Test
+  @Order(99)
+  void slurmctldGetsTheStopSignalAndSavesItsState() {
+    org.testcontainers.DockerClientFactory.instance().client()
+        .stopContainerCmd(cluster.controller.getContainerId()).withTimeout(30).exec();
+    assertThat(SlurmTestCluster.logs(cluster.controller)).contains("Saving all slurm state");
+  }
+
   /** What sbatch says when it refuses the job; fails the test if it accepted it. */
   private static String refusal(String... sbatch) throws Exception {
     var result = cluster.controller.execInContainer(sbatch);

@@ -3,6 +3,8 @@ package io.slurmkube.slurm;
 import io.slurmkube.api.NodeSetSpec;
 import io.slurmkube.api.PartitionSpec;
 import io.slurmkube.api.SlurmClusterSpec;
+import io.slurmkube.model.PodSecurity;
+import io.slurmkube.model.PodSecurity.Daemon;
 import io.slurmkube.model.SlurmConfig;
 import io.slurmkube.model.SlurmHosts;
 import java.io.IOException;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import com.github.dockerjava.api.model.Capability;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.BindMode;
 import org.testcontainers.containers.Container.ExecResult;
@@ -125,27 +128,24 @@ final class SlurmTestCluster implements AutoCloseable {
       String gateway = DockerClientFactory.instance().client().inspectNetworkCmd().withNetworkId(network.getId()).exec()
           .getIpam().getConfig().get(0).getGateway();
 
-      var database = control("db", "database").withEnv("SLURMKUBE_DB_PASSWORD", DB_PASSWORD)
+      var database = secured(control("db", "database"), Daemon.DATABASE).withEnv("SLURMKUBE_DB_PASSWORD", DB_PASSWORD)
           .waitingFor(Wait.forLogMessage(".*ready for connections.*", 1).withStartupTimeout(Duration.ofMinutes(2)));
       start(database);
-      accounting = control("slurmdbd", "slurmdbd")
+      accounting = secured(control("slurmdbd", "slurmdbd"), Daemon.SLURMDBD)
           .waitingFor(Wait.forLogMessage(".*slurmdbd version .* started.*", 1).withStartupTimeout(Duration.ofMinutes(2)));
       start(accounting);
       // Ready, as the pod's probe says, once the entrypoint has created the FUTURE placeholders.
-      controller = control("slurmctld", "slurmctld")
+      controller = secured(control("slurmctld", "slurmctld"), Daemon.SLURMCTLD)
           .withFileSystemBind(work.resolve("run").toString(), "/run/slurmctld", BindMode.READ_WRITE)
           .waitingFor(Wait.forLogMessage(".*placeholders applied: .*", 1).withStartupTimeout(Duration.ofMinutes(1)));
       start(controller);
-      restApi = control("slurmrestd", "slurmrestd").withExtraHost("test-runner", gateway);
+      restApi = secured(control("slurmrestd", "slurmrestd"), Daemon.SLURMRESTD).withExtraHost("test-runner", gateway);
       start(restApi);
       // No secrets and no root, as in the pod (ControllerBuilder.queueReader).
-      queueReader = new GenericContainer<>(DockerImageName.parse(CONTROL_IMAGE))
+      queueReader = secured(new GenericContainer<>(DockerImageName.parse(CONTROL_IMAGE)), Daemon.QUEUE_READER)
           .withNetwork(network)
           .withNetworkAliases("queue-reader")
-          .withCreateContainerCmdModifier(cmd -> {
-            cmd.withUser("64030:64030");
-            cmd.getHostConfig().withReadonlyRootfs(true).withMemory(256L * 1024 * 1024);
-          })
+          .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withReadonlyRootfs(true).withMemory(256L * 1024 * 1024))
           .withFileSystemBind(work.resolve("config").toString(), "/etc/slurmkube/config", BindMode.READ_ONLY)
           .withFileSystemBind(work.resolve("run").toString(), "/run/slurmctld", BindMode.READ_WRITE)
           .withCommand("queue-reader")
@@ -155,7 +155,7 @@ final class SlurmTestCluster implements AutoCloseable {
       gpuNode = node(GPU_NODE, "gpu", 2);
       start(cpuNode);
       start(gpuNode);
-      login = slurmImage("login").withEnv("SLURM_CONF_SERVER", "slurmctld").withCommand("login")
+      login = secured(slurmImage("login"), Daemon.LOGIN).withEnv("SLURM_CONF_SERVER", "slurmctld").withCommand("login")
           .waitingFor(Wait.forLogMessage(".*sackd serves the configuration.*", 1));
       start(login);
       restUri = URI.create("http://" + ipOf(restApi) + ":6820");
@@ -200,7 +200,7 @@ final class SlurmTestCluster implements AutoCloseable {
    * started, and the caller closes it.
    */
   GenericContainer<?> loginWith(Path secrets) {
-    return new GenericContainer<>(DockerImageName.parse(NODE_IMAGE))
+    return secured(new GenericContainer<>(DockerImageName.parse(NODE_IMAGE)), Daemon.LOGIN)
         .withNetwork(network)
         .withFileSystemBind(secrets.toString(), "/etc/slurmkube/secrets", BindMode.READ_ONLY)
         .withEnv("SLURM_CONF_SERVER", "slurmctld").withCommand("login");
@@ -239,7 +239,7 @@ final class SlurmTestCluster implements AutoCloseable {
   }
 
   private GenericContainer<?> node(String name, String nodeSet, int gpus) {
-    var node = slurmImage(name)
+    var node = secured(slurmImage(name), Daemon.SLURMD)
         .withEnv("SLURM_CONF_SERVER", "slurmctld")
         .withEnv("SLURM_NODESET", nodeSet)
         .withEnv("SLURM_CPUS", "2")
@@ -252,6 +252,25 @@ final class SlurmTestCluster implements AutoCloseable {
       node.withEnv("SLURM_GPU_DEVICES", "/dev/null /dev/zero");
     }
     return node;
+  }
+
+  /**
+   * The container as the operator's pod runs it (PodSecurity): only the daemon's capabilities,
+   * no privilege escalation, its user. (docker applies its default seccomp profile anyway.) So
+   * every test of this cluster shows that the daemons work with what their pods are given.
+   */
+  static GenericContainer<?> secured(GenericContainer<?> container, Daemon daemon) {
+    var context = PodSecurity.container(daemon);
+    return container.withCreateContainerCmdModifier(cmd -> {
+      var add = context.getCapabilities().getAdd() == null ? List.<String>of() : context.getCapabilities().getAdd();
+      cmd.getHostConfig()
+          .withCapDrop(Capability.ALL)
+          .withCapAdd(add.stream().map(Capability::valueOf).toArray(Capability[]::new))
+          .withSecurityOpts(List.of("no-new-privileges"));
+      if (context.getRunAsUser() != null) {
+        cmd.withUser(context.getRunAsUser() + ":" + context.getRunAsGroup());
+      }
+    });
   }
 
   private void start(GenericContainer<?> container) {
