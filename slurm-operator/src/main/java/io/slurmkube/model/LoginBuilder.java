@@ -10,6 +10,9 @@ import io.slurmkube.model.Labels.Component;
 
 /** Login pods: client tools and sackd (configless), and sshd when keys are given. */
 public final class LoginBuilder {
+  /** Where sackd listens, and where it keeps the configuration it fetched from slurmctld (configless). */
+  static final String SACK_SOCKET = "/run/slurm/sack.socket";
+  static final String FETCHED_CONF = "/run/slurm/conf/slurm.conf";
   static final String HOST_KEYS_VOLUME = "ssh-host-keys";
   /** Where the entrypoint finds the host keys it installs into /etc/ssh (slurmd-image/README.md). */
   public static final String HOST_KEYS_MOUNT = "/etc/slurmkube/ssh-host-keys";
@@ -47,6 +50,12 @@ public final class LoginBuilder {
                     "SSH_AUTHORIZED_KEYS", keys,
                     "SSH_ALLOW_ROOT_LOGIN", Boolean.toString(spec.login.allowRootLogin)))
                 .addNewPort().withName("ssh").withContainerPort(22).endPort()
+                // Ready once sackd listens and holds the configuration it fetched: before that an
+                // sbatch here fails ("failed to connect to any sack sockets").
+                .withNewReadinessProbe()
+                  .withNewExec().withCommand("sh", "-c", "test -S " + SACK_SOCKET + " && test -f " + FETCHED_CONF).endExec()
+                  .withPeriodSeconds(2).withFailureThreshold(3)
+                .endReadinessProbe()
                 // Users' shells, editors and compilers run here too.
                 .withResources(PodParts.resources("50m", "64Mi", "2Gi"))
                 .withSecurityContext(PodSecurity.container(PodSecurity.Daemon.LOGIN))
