@@ -55,8 +55,6 @@ final class Prometheus implements AutoCloseable {
     Path binary = LocalCluster.cachedTool("PROMETHEUS_VERSION", "prometheus");
     Path dir = Files.createTempDirectory("slurmkube-prometheus-");
     Path config = dir.resolve("prometheus.yml");
-    // The fallback protocol keeps a scrape working should the exporter send no usable Content-Type
-    // (Prometheus 3 refuses those otherwise).
     Files.writeString(config, """
         global:
           scrape_interval: 2s
@@ -64,7 +62,6 @@ final class Prometheus implements AutoCloseable {
           evaluation_interval: 2s
         scrape_configs:
           - job_name: slurmkube-operator
-            fallback_scrape_protocol: PrometheusText0.0.4
             static_configs:
               - targets: ['%s']
         """.formatted(target));
