@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the pinned upstream tools (Kubernetes, etcd, CoreDNS, Helm, KWOK) from the Go module proxy
+# Builds the pinned upstream tools (Kubernetes, etcd, CoreDNS, Helm, KWOK, Prometheus) from the Go module proxy
 # into $SLURMKUBE_CACHE/bin, keyed by version. A second run with the same versions does nothing.
 # Prints the directory holding the binaries on stdout.
 set -euo pipefail
@@ -44,16 +44,16 @@ build_kubernetes() {
   rm -rf "$out" && mv "$out.tmp" "$out"
 }
 
-# build_simple NAME VERSION MODULE PACKAGE BINARY
+# build_simple NAME VERSION MODULE PACKAGE BINARY [BUILD_TAGS]
 build_simple() {
-  local name=$1 ver=$2 mod=$3 pkg=$4 bin=$5
+  local name=$1 ver=$2 mod=$3 pkg=$4 bin=$5 tags=${6:-}
   local out=$SLURMKUBE_CACHE/bin/$name-$ver
   if all_present "$out" "$bin"; then return; fi
   log "building $name $ver"
   local work=$SLURMKUBE_CACHE/work/$name-$ver
   go_wrapper "$work" "$mod" "$ver"
   (cd "$work" && go get "$pkg@$ver" 2>&1 | grep -v '^go: ' >&2 || true
-   mkdir -p "$out.tmp" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out.tmp/$bin" "$pkg")
+   mkdir -p "$out.tmp" && CGO_ENABLED=0 go build -trimpath -tags "$tags" -ldflags "-s -w" -o "$out.tmp/$bin" "$pkg")
   rm -rf "$out" && mv "$out.tmp" "$out"
 }
 
@@ -67,6 +67,11 @@ main() {
   build_simple coredns "$COREDNS_VERSION" github.com/coredns/coredns github.com/coredns/coredns coredns
   build_simple helm "$HELM_VERSION" helm.sh/helm/v3 helm.sh/helm/v3/cmd/helm helm
   build_simple kwok "$KWOK_VERSION" sigs.k8s.io/kwok sigs.k8s.io/kwok/cmd/kwok kwok
+  # Only the e2e tests run it, with one static target: remove_all_sd leaves out the cloud service
+  # discoveries (most of its dependencies), and without builtinassets the web UI is not embedded
+  # (the HTTP API is all the tests use).
+  build_simple prometheus "$PROMETHEUS_VERSION" github.com/prometheus/prometheus \
+    github.com/prometheus/prometheus/cmd/prometheus prometheus remove_all_sd
   # One directory with everything, as the other scripts and the tests expect it.
   local all=$SLURMKUBE_CACHE/bin/all-$KUBERNETES_VERSION
   mkdir -p "$all"

@@ -57,15 +57,7 @@ final class Kwok implements AutoCloseable {
 
   /** The pinned KWOK, built from the Go module proxy on first use (cached by version). */
   static Path binary() throws IOException, InterruptedException {
-    Path root = LocalCluster.projectRoot();
-    String version = Files.readAllLines(root.resolve("e2e/substrate/versions.env")).stream()
-        .filter(l -> l.startsWith("KWOK_VERSION=")).map(l -> l.substring("KWOK_VERSION=".length()).strip())
-        .findFirst().orElseThrow(() -> new IllegalStateException("no KWOK_VERSION in e2e/substrate/versions.env"));
-    Path binary = Path.of(System.getenv().getOrDefault("SLURMKUBE_CACHE", "/var/cache/slurmkube"), "bin", "kwok-" + version, "kwok");
-    if (!Files.isExecutable(binary)) {
-      LocalCluster.run(List.of(root.resolve("e2e/substrate/build-tools.sh").toString()));
-    }
-    return binary;
+    return LocalCluster.cachedTool("KWOK_VERSION", "kwok");
   }
 
   /** Creates fake nodes named {@code <prefix>-NN} with these extra labels and 4 CPUs, 8 GiB each. */

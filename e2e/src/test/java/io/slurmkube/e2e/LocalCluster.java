@@ -51,6 +51,23 @@ public final class LocalCluster {
         }));
   }
 
+  /**
+   * A pinned tool built by {@code e2e/substrate/build-tools.sh} into {@code $SLURMKUBE_CACHE/bin/<name>-<version>/},
+   * its version read from {@code versions.env} as {@code versionVariable}; built on first use.
+   */
+  static Path cachedTool(String versionVariable, String name) throws IOException, InterruptedException {
+    Path root = projectRoot();
+    String prefix = versionVariable + "=";
+    String version = Files.readAllLines(root.resolve("e2e/substrate/versions.env")).stream()
+        .filter(l -> l.startsWith(prefix)).map(l -> l.substring(prefix.length()).strip())
+        .findFirst().orElseThrow(() -> new IllegalStateException("no " + versionVariable + " in e2e/substrate/versions.env"));
+    Path binary = Path.of(System.getenv().getOrDefault("SLURMKUBE_CACHE", "/var/cache/slurmkube"), "bin", name + "-" + version, name);
+    if (!Files.isExecutable(binary)) {
+      run(List.of(root.resolve("e2e/substrate/build-tools.sh").toString()));
+    }
+    return binary;
+  }
+
   static String run(List<String> command) throws IOException, InterruptedException {
     Process process = new ProcessBuilder(new ArrayList<>(command))
         .redirectError(ProcessBuilder.Redirect.INHERIT)

@@ -28,18 +28,23 @@ class SlurmClusterIT {
   static final Duration SCALE_DOWN_DELAY = Duration.ofSeconds(15);
   static KubernetesClient client;
   static SlurmOnKubernetes slurm;
+  static Prometheus prometheus;
 
   @BeforeAll
   static void installAndCreateCluster() throws Exception {
     client = LocalCluster.client();
     SlurmOnKubernetes.installOperator();
+    prometheus = Prometheus.scrapingTheOperator(client);
     slurm = new SlurmOnKubernetes(client, "e2e-slurm");
     slurm.applyExample((int) SCALE_DOWN_DELAY.toSeconds());
     await("SlurmCluster Ready").atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(2)).until(slurm::isReady);
   }
 
   @AfterAll
-  static void deleteCluster() {
+  static void deleteCluster() throws Exception {
+    if (prometheus != null) {
+      prometheus.close();
+    }
     if (client != null) {
       client.namespaces().withName("e2e-slurm").delete();
       client.close();
@@ -133,6 +138,13 @@ class SlurmClusterIT {
     await("the held job in the operator's metrics").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(2))
         .untilAsserted(() -> assertThat(slurm.operatorMetric("slurmkube_jobs_pending", Map.of("namespace", slurm.namespace,
             "cluster", "demo", "partition", "batch", "reason", "held"))).isEqualTo(1.0));
+    // And a real Prometheus, scraping the operator, answers PromQL about the queue.
+    await("the held job through PromQL").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(() -> assertThat(prometheus.value("slurmkube_jobs_pending{namespace=\"" + slurm.namespace
+            + "\",cluster=\"demo\",reason=\"held\"}")).isEqualTo(1.0));
+    // Test 1's scale-up, counted in the operator and summed by PromQL over the label sets.
+    assertThat(prometheus.value("sum(slurmkube_scale_decisions_total{namespace=\"" + slurm.namespace + "\",direction=\"up\"})"))
+        .isGreaterThanOrEqualTo(1.0);
     assertThat(slurm.queueState(running)).isIn("RUNNING", "COMPLETING", "COMPLETED");
     await("the running job COMPLETED").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2))
         .until(() -> slurm.jobState(running).equals("COMPLETED"));
