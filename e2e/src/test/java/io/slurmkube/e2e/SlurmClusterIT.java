@@ -145,6 +145,18 @@ class SlurmClusterIT {
     // Test 1's scale-up, counted in the operator and summed by PromQL over the label sets.
     assertThat(prometheus.value("sum(slurmkube_scale_decisions_total{namespace=\"" + slurm.namespace + "\",direction=\"up\"})"))
         .isGreaterThanOrEqualTo(1.0);
+    // The chart's Grafana dashboard: each of its queries, for this cluster, is PromQL the real Prometheus evaluates.
+    var dashboard = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+        LocalCluster.projectRoot().resolve("charts/slurmkube-operator/dashboards/slurmkube.json").toFile());
+    int queries = 0;
+    for (var panel : dashboard.path("panels")) {
+      for (var target : panel.path("targets")) {
+        String promql = target.path("expr").asText().replace("$namespace", slurm.namespace).replace("$cluster", "demo");
+        assertThat(prometheus.query(promql)).as("dashboard panel %s: %s", panel.path("title").asText(), promql).isNotNull();
+        queries++;
+      }
+    }
+    assertThat(queries).isGreaterThanOrEqualTo(8);
     assertThat(slurm.queueState(running)).isIn("RUNNING", "COMPLETING", "COMPLETED");
     await("the running job COMPLETED").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2))
         .until(() -> slurm.jobState(running).equals("COMPLETED"));
