@@ -10,6 +10,7 @@ import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.slurmkube.model.NetworkPolicies;
 import io.slurmkube.reconcile.EventRecorder;
 import io.slurmkube.reconcile.NodeSetReconciler;
 import io.slurmkube.reconcile.SlurmClusterReconciler;
@@ -27,7 +28,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The operator program. Settings come from the environment (the Helm chart sets them):
  * WATCH_NAMESPACES (comma-separated; empty watches all), LEADER_ELECTION (true/false),
- * POD_NAMESPACE (where the leader lease lives), HTTP_PORT (health and metrics, default 8080).
+ * POD_NAMESPACE (where the leader lease lives), HTTP_PORT (health and metrics, default 8080),
+ * NETWORK_POLICIES (true: each SlurmCluster gets NetworkPolicies; default false, as only the chart
+ * knows the operator's pods) and OPERATOR_POD_LABELS ("key=value,...": the operator's pods, which
+ * the policies let reach slurmrestd and the queue reader).
  */
 public final class SlurmkubeOperator {
   private static final Logger LOG = LoggerFactory.getLogger(SlurmkubeOperator.class);
@@ -43,6 +47,12 @@ public final class SlurmkubeOperator {
   /** With the given way to reach Slurm: tests pass a stand-in for the clusters they drive. */
   public SlurmkubeOperator(KubernetesClient client, Set<String> namespaces, boolean leaderElection, String leaseNamespace,
       SlurmConnections slurm) {
+    this(client, namespaces, leaderElection, leaseNamespace, slurm, null);
+  }
+
+  /** @param networkPolicies the operator's own pods, to be let through; null: no NetworkPolicies */
+  public SlurmkubeOperator(KubernetesClient client, Set<String> namespaces, boolean leaderElection, String leaseNamespace,
+      SlurmConnections slurm, NetworkPolicies.OperatorPods networkPolicies) {
     this.client = client;
     new JvmMemoryMetrics().bindTo(registry);
     this.operator = new Operator(o -> {
@@ -54,7 +64,7 @@ public final class SlurmkubeOperator {
       }
     });
     var events = new EventRecorder(client);
-    operator.register(new SlurmClusterReconciler(client, events, slurm), c -> {
+    operator.register(new SlurmClusterReconciler(client, events, slurm, networkPolicies), c -> {
       if (!namespaces.isEmpty()) {
         c.settingNamespaces(namespaces);
       }
@@ -119,8 +129,12 @@ public final class SlurmkubeOperator {
     boolean leaderElection = Boolean.parseBoolean(env("LEADER_ELECTION", "true"));
     String leaseNamespace = env("POD_NAMESPACE", "default");
     int port = Integer.parseInt(env("HTTP_PORT", "8080"));
+    NetworkPolicies.OperatorPods networkPolicies = Boolean.parseBoolean(env("NETWORK_POLICIES", "false"))
+        ? NetworkPolicies.OperatorPods.parse(leaseNamespace, env("OPERATOR_POD_LABELS", ""))
+        : null;
     KubernetesClient client = new KubernetesClientBuilder().build();
-    var app = new SlurmkubeOperator(client, namespaces, leaderElection, leaseNamespace);
+    var app = new SlurmkubeOperator(client, namespaces, leaderElection, leaseNamespace, new SlurmConnections(client),
+        networkPolicies);
     var http = app.serveHttp(port);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("stopping operator");
@@ -128,8 +142,9 @@ public final class SlurmkubeOperator {
       app.stop();
       client.close();
     }));
-    LOG.info("starting operator namespaces={} leaderElection={} httpPort={}",
-        namespaces.isEmpty() ? "all" : namespaces, leaderElection, port);
+    LOG.info("starting operator namespaces={} leaderElection={} httpPort={} networkPolicies={}",
+        namespaces.isEmpty() ? "all" : namespaces, leaderElection, port,
+        networkPolicies == null ? "off" : "on, operator pods " + networkPolicies.podLabels() + " in " + networkPolicies.namespace());
     app.start();
   }
 

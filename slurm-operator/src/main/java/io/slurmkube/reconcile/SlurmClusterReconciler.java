@@ -31,12 +31,14 @@ import io.slurmkube.model.KeySecrets;
 import io.slurmkube.model.SshHostKeys;
 import io.slurmkube.model.Labels;
 import io.slurmkube.model.LoginBuilder;
+import io.slurmkube.model.NetworkPolicies;
 import io.slurmkube.model.NodeSetBuilder;
 import io.slurmkube.model.Owned;
 import io.slurmkube.model.RestApiBuilder;
 import io.slurmkube.model.SharedStorage;
 import io.slurmkube.api.HomeSpec;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.slurmkube.slurm.SlurmConnections;
 import io.slurmkube.slurm.SlurmException;
@@ -68,8 +70,16 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
   private final SlurmConnections slurm;
   private final ClusterDeletion deletion;
   private final AuthKeyRotator keyRotation;
+  /** Whose pods may reach slurmrestd and the queue reader; null: no NetworkPolicies are made. */
+  private final NetworkPolicies.OperatorPods networkPolicies;
 
   public SlurmClusterReconciler(KubernetesClient client, EventRecorder events, SlurmConnections slurm) {
+    this(client, events, slurm, null);
+  }
+
+  public SlurmClusterReconciler(KubernetesClient client, EventRecorder events, SlurmConnections slurm,
+      NetworkPolicies.OperatorPods networkPolicies) {
+    this.networkPolicies = networkPolicies;
     this.client = client;
     this.applier = new Applier(client);
     this.events = events;
@@ -99,6 +109,8 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
     return List.of(
         new Step("keys", this::keys),
         new Step("config", (m, log) -> apply(m, ConfigMapBuilder.build(m))),
+        // Before the pods: none of them runs a moment without its policy.
+        new Step("networkpolicies", this::networkPolicies),
         new Step("database", this::database),
         new Step("accounting", this::accounting),
         new Step("controller", (m, log) -> {
@@ -312,6 +324,23 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
         .filter(c -> c.getMetadata().getAnnotations() != null
             && "true".equals(c.getMetadata().getAnnotations().get("storageclass.kubernetes.io/is-default-class")))
         .findFirst().orElse(null);
+  }
+
+  /**
+   * The cluster's NetworkPolicies; with them switched off (or a component gone), the ones this
+   * operator made are deleted, so that turning them off really opens the cluster.
+   */
+  private void networkPolicies(ClusterModel model, StepLog log) {
+    List<NetworkPolicy> desired = networkPolicies == null ? List.of() : NetworkPolicies.build(model, networkPolicies);
+    desired.forEach(policy -> apply(model, policy));
+    Set<String> wanted = desired.stream().map(p -> p.getMetadata().getName()).collect(Collectors.toSet());
+    var existing = client.network().v1().networkPolicies().inNamespace(model.namespace())
+        .withLabel(Labels.INSTANCE, model.name()).withLabel(Labels.MANAGED_BY, Labels.OPERATOR).list().getItems();
+    for (NetworkPolicy policy : existing) {
+      if (!wanted.contains(policy.getMetadata().getName())) {
+        deleteIfOwned(model, policy);
+      }
+    }
   }
 
   private void login(ClusterModel model, StepLog log) {
