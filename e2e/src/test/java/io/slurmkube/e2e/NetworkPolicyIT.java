@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The operator's NetworkPolicies, enforced by the substrate's network plugin (kube-network-policies,
  * started by cluster.sh): a pod that is not one of the cluster's cannot open a connection to
- * MariaDB, slurmdbd, slurmctld, the queue reader or slurmrestd, while Slurm still works through
+ * MariaDB, slurmdbd, slurmctld, the queue reader or slurmrestd (its SYN is dropped, where a closed
+ * port would refuse), while Slurm still works through
  * every path the policies leave open (the operator, in its own namespace, reads the queue to scale
  * up; sbatch, srun and sacct from the login pod).
  */
@@ -37,14 +38,19 @@ class NetworkPolicyIT {
     slurm.freshNamespace();
     slurm.applyExample(15);
     await("SlurmCluster Ready").atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(2)).until(slurm::isReady);
-    // A pod of the same namespace that is none of the cluster's components.
-    client.pods().inNamespace(NS).resource(new PodBuilder()
-        .withNewMetadata().withName("stranger").withLabels(Map.of("app", "stranger")).endMetadata()
-        .withNewSpec()
-          .addNewContainer().withName("echo").withImage(IMAGE).withImagePullPolicy("Never").endContainer()
-        .endSpec()
-        .build()).create();
-    client.pods().inNamespace(NS).withName("stranger").waitUntilReady(2, java.util.concurrent.TimeUnit.MINUTES);
+    // Pods of the same namespace that are none of the cluster's components: one to probe from, one
+    // (selected by no policy) to show the probe's network works.
+    for (String name : new String[] {"stranger", "open"}) {
+      client.pods().inNamespace(NS).resource(new PodBuilder()
+          .withNewMetadata().withName(name).withLabels(Map.of("app", name)).endMetadata()
+          .withNewSpec()
+            .addNewContainer().withName("echo").withImage(IMAGE).withImagePullPolicy("Never").endContainer()
+          .endSpec()
+          .build()).create();
+    }
+    for (String name : new String[] {"stranger", "open"}) {
+      client.pods().inNamespace(NS).withName(name).waitUntilReady(2, java.util.concurrent.TimeUnit.MINUTES);
+    }
   }
 
   @AfterAll
@@ -59,10 +65,19 @@ class NetworkPolicyIT {
     return name + "." + NS + ".svc.cluster.local";
   }
 
-  /** Whether a TCP connection from the pod to host:port opens within 5 s (a dropped SYN times out). */
-  static boolean connects(String pod, String host, int port) throws Exception {
+  enum Tcp { CONNECTED, DROPPED, REFUSED }
+
+  /**
+   * What a TCP connection from the pod to host:port meets: a policy drops the SYN (no answer within
+   * 5 s), unlike a port where nothing listens, which refuses at once.
+   */
+  static Tcp connect(String pod, String host, int port) throws Exception {
     var result = slurm.exec(pod, "bash", "-c", "timeout 5 bash -c '</dev/tcp/" + host + "/" + port + "'");
-    return result.code() == 0;
+    return switch (result.code()) {
+      case 0 -> Tcp.CONNECTED;
+      case 124 -> Tcp.DROPPED;
+      default -> Tcp.REFUSED;
+    };
   }
 
   static String podOf(String component) {
@@ -72,21 +87,23 @@ class NetworkPolicyIT {
   }
 
   @Test
-  void aStrangerReachesOnlySshWhileSlurmWorks() throws Exception {
+  void aStrangerReachesNoneOfTheClusterWhileSlurmWorks() throws Exception {
     String database = "demo-db-0." + svc("demo-db");
     String controller = "demo-controller-0." + svc("demo-controller");
-    // The stranger has a network (sshd is open to all), and the cluster's own pods get through.
-    assertThat(connects("stranger", svc("demo-login"), 22)).as("stranger -> login sshd").isTrue();
-    assertThat(connects(podOf("accounting"), database, 3306)).as("slurmdbd -> MariaDB").isTrue();
-    assertThat(connects(slurm.loginPod(), svc("demo-restapi"), 6820)).as("login -> slurmrestd").isTrue();
+    // The stranger has a network (a pod no policy selects takes it), and the cluster's own pods get through.
+    String open = client.pods().inNamespace(NS).withName("open").get().getStatus().getPodIP();
+    assertThat(connect("stranger", open, 8080)).as("stranger -> a pod without policy").isEqualTo(Tcp.CONNECTED);
+    assertThat(connect(podOf("accounting"), database, 3306)).as("slurmdbd -> MariaDB").isEqualTo(Tcp.CONNECTED);
+    assertThat(connect(slurm.loginPod(), svc("demo-restapi"), 6820)).as("login -> slurmrestd").isEqualTo(Tcp.CONNECTED);
+    assertThat(connect(slurm.loginPod(), controller, 6817)).as("login -> slurmctld").isEqualTo(Tcp.CONNECTED);
 
-    assertThat(connects("stranger", database, 3306)).as("stranger -> MariaDB").isFalse();
-    assertThat(connects("stranger", svc("demo-accounting"), 6819)).as("stranger -> slurmdbd").isFalse();
-    assertThat(connects("stranger", controller, 6817)).as("stranger -> slurmctld").isFalse();
-    assertThat(connects("stranger", controller, 6821)).as("stranger -> queue reader").isFalse();
-    assertThat(connects("stranger", svc("demo-restapi"), 6820)).as("stranger -> slurmrestd").isFalse();
+    assertThat(connect("stranger", database, 3306)).as("stranger -> MariaDB").isEqualTo(Tcp.DROPPED);
+    assertThat(connect("stranger", svc("demo-accounting"), 6819)).as("stranger -> slurmdbd").isEqualTo(Tcp.DROPPED);
+    assertThat(connect("stranger", controller, 6817)).as("stranger -> slurmctld").isEqualTo(Tcp.DROPPED);
+    assertThat(connect("stranger", controller, 6821)).as("stranger -> queue reader").isEqualTo(Tcp.DROPPED);
+    assertThat(connect("stranger", svc("demo-restapi"), 6820)).as("stranger -> slurmrestd").isEqualTo(Tcp.DROPPED);
     // The login pod is a Slurm client, not the database's.
-    assertThat(connects(slurm.loginPod(), database, 3306)).as("login -> MariaDB").isFalse();
+    assertThat(connect(slurm.loginPod(), database, 3306)).as("login -> MariaDB").isEqualTo(Tcp.DROPPED);
 
     // Slurm still works: the operator (namespace slurmkube-system) reads the queue and scales the
     // node set up; the job runs, srun reaches a node and back, and accounting has the job.
