@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * MariaDB, slurmdbd, slurmctld, the queue reader or slurmrestd (its SYN is dropped, where a closed
  * port would refuse), while Slurm still works through
  * every path the policies leave open (the operator, in its own namespace, reads the queue to scale
- * up; sbatch, srun and sacct from the login pod).
+ * up and drains and deletes nodes through slurmrestd to scale down; sbatch, srun and sacct from
+ * the login pod).
  */
 class NetworkPolicyIT {
   static final String NS = "e2e-netpol";
@@ -112,5 +113,11 @@ class NetworkPolicyIT {
         .untilAsserted(() -> assertThat(slurm.jobState(job)).isEqualTo("COMPLETED"));
     assertThat(slurm.login("srun", "-N1", "hostname").strip()).startsWith("demo-cpu-");
     assertThat(slurm.login("scontrol", "ping")).contains("UP");
+    // The scale-down drains and deletes the Slurm node through slurmrestd: the operator's other path in.
+    await("node set back at 0 with no Slurm node records").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(() -> {
+          assertThat(slurm.nodePods()).isEmpty();
+          assertThat(slurm.slurmNodes()).isEmpty();
+        });
   }
 }
