@@ -92,7 +92,8 @@ final class AuthKeyRotator {
 
   /** Whether a rotation is running: the reconciler then looks again soon, not in 30 s. */
   static boolean running(AuthKeyRotationStatus status) {
-    return status != null && status.phase != null && !"Stable".equals(status.phase);
+    return status != null && status.phase != null
+        && !AuthKeyRotation.describe(io.slurmkube.model.AuthKeySet.Phase.STABLE).equals(status.phase);
   }
 
   private Progress progress(ClusterModel model, AuthKeyRotation.State state, Deployment login, Deployment accounting) {

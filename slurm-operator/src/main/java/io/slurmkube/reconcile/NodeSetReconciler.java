@@ -29,6 +29,7 @@ import io.slurmkube.autoscale.NodeSetView;
 import io.slurmkube.autoscale.ScalePolicy;
 import io.slurmkube.autoscale.ScalerArbitration;
 import io.slurmkube.model.ClusterModel;
+import io.slurmkube.metrics.SlurmMetrics;
 import io.slurmkube.model.GpuClaimBuilder;
 import io.slurmkube.model.Labels;
 import io.slurmkube.model.NodePodBuilder;
@@ -73,18 +74,21 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
   private static final String BY_NODE = "byKubernetesNode";
   /** Kubernetes nodes, from an informer: which ones are cordoned. */
   private InformerEventSource<Node, NodeSet> kubeNodes;
-  /** NodeSets whose PodDisruptionBudget this process has seen or made (it is never changed). */
-  private final Set<ResourceID> budgetKnown = ConcurrentHashMap.newKeySet();
-  /** Per node set, when each idle node was first seen idle; lost on restart, which only delays a scale-down. */
-  private final Map<ResourceID, Map<String, Instant>> idleSince = new ConcurrentHashMap<>();
-  /** Per node set, when each busy node was first seen busy (in its current run of being busy). */
-  private final Map<ResourceID, Map<String, Instant>> busySince = new ConcurrentHashMap<>();
+  private final SlurmMetrics metrics;
+  /** What this process remembers about each NodeSet between passes. */
+  private final Map<ResourceID, Memory> memory = new ConcurrentHashMap<>();
   /** Pods created or deleted here that the informer has not shown yet. */
   private final PodExpectations expectations = new PodExpectations();
   /** The deletion path: drain, delete idle pods, then let the NodeSet go. */
   private final NodeSetDeletion deletion;
 
   public NodeSetReconciler(KubernetesClient client, EventRecorder events, SlurmConnections slurm, Clock clock) {
+    this(client, events, slurm, clock, SlurmMetrics.unserved());
+  }
+
+  public NodeSetReconciler(KubernetesClient client, EventRecorder events, SlurmConnections slurm, Clock clock,
+      SlurmMetrics metrics) {
+    this.metrics = metrics;
     this.client = client;
     this.events = events;
     this.slurm = slurm;
@@ -113,6 +117,8 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     if (!deletion.ensureFinalizer(nodeSet)) {
       return UpdateControl.<NodeSet>noUpdate().rescheduleAfter(Duration.ofSeconds(1));
     }
+    // What the status was, to send no patch when a pass changes nothing (an autoscaling set passes every second).
+    String statusBefore = StatusPatch.json(client, nodeSet.getStatus());
     var status = nodeSet.getStatus() == null ? new NodeSetStatus() : nodeSet.getStatus();
     nodeSet.setStatus(status);
     status.observedGeneration = nodeSet.getMetadata().getGeneration();
@@ -175,8 +181,13 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
       deleteRecordsOfRemovedPods(nodeSet, view, cached);
     }
     updateStatus(nodeSet, desired, view, cached, problems, retiring, outdated);
-    return UpdateControl.patchStatus(StatusPatch.of(nodeSet, new NodeSet(), status))
-        .rescheduleAfter(nodeSet.getSpec().autoscales() ? AUTOSCALE_PERIOD : Duration.ofSeconds(15));
+    metrics.nodeSet(nodeSet.getMetadata().getNamespace(), nodeSet.getSpec().clusterName, nodeSet.getSpec().nodeSetName,
+        view.nodes(), desired, pods.size());
+    Duration next = nodeSet.getSpec().autoscales() ? AUTOSCALE_PERIOD : Duration.ofSeconds(15);
+    if (statusBefore.equals(StatusPatch.json(client, status))) {
+      return UpdateControl.<NodeSet>noUpdate().rescheduleAfter(next);
+    }
+    return UpdateControl.patchStatus(StatusPatch.of(nodeSet, new NodeSet(), status)).rescheduleAfter(next);
   }
 
   // ---------------------------------------------------------------- steps
@@ -198,9 +209,8 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
   private void autoscale(SlurmCluster cluster, NodeSet nodeSet, List<Pod> pods, SlurmView view) {
     var spec = nodeSet.getSpec();
     Instant now = clock.instant();
-    // Per node set: two clusters of one name in two namespaces have nodes of the same names.
-    Map<String, Instant> idleSince = idleClocks(nodeSet);
-    Map<String, Instant> busySince = busyClocks(nodeSet);
+    Map<String, Instant> idleSince = memory(nodeSet).idleSince;
+    Map<String, Instant> busySince = memory(nodeSet).busySince;
     for (SlurmNode node : view.nodes()) {
       if (node.isIdle()) {
         idleSince.putIfAbsent(node.name(), now);
@@ -238,6 +248,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     // Where the queue came from when not the queue reader, or that Slurm answers slowly.
     String queueNote = view.client().queueNote();
     // A job that an autoscaling node set listed earlier in the cluster could run is that set's to scale for.
+    metrics.queue(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName(), jobs, now);
     jobs = QueueDemand.unclaimed(earlierNodeSets(cluster, spec.nodeSetName), jobs, now);
     var decision = ScalePolicy.decide(nodeSetView, jobs, busySinceRead, idleSince,
         Duration.ofSeconds(spec.scaleDownDelaySeconds == null ? 60 : spec.scaleDownDelaySeconds), now);
@@ -251,6 +262,8 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
               .withFieldManager(ScalerArbitration.AUTOSCALER_MANAGER).build(),
               "{\"spec\":{\"replicas\":" + decision.replicas() + "}}");
       spec.replicas = decision.replicas();
+      metrics.scaleDecision(nodeSet.getMetadata().getNamespace(), spec.clusterName, spec.nodeSetName, current,
+          decision.replicas(), QueueDemand.eligible(nodeSetView, jobs, now), now);
       events.normal(nodeSet, decision.replicas() > current ? "ScaledUp" : "ScaledDown",
           "replicas " + current + " -> " + decision.replicas() + ": " + decision.reason());
     }
@@ -351,9 +364,12 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
       nodeSet.getStatus().lastScaleDecision = "waiting to remove " + excess + " node(s): " + e.getMessage();
       return;
     }
+    String ns = nodeSet.getMetadata().getNamespace();
+    metrics.drained(ns, nodeSet.getSpec().clusterName, nodeSet.getSpec().nodeSetName, decision.drained().size());
     for (Pod pod : confirmed(decision.podsToDelete(), view)) {
       client.resource(pod).delete();
       expectations.deleted(pod, clock.instant());
+      metrics.removed(ns, nodeSet.getSpec().clusterName, nodeSet.getSpec().nodeSetName, 1);
       events.normal(nodeSet, "NodeRemoved", "Deleted pod " + pod.getMetadata().getName() + " (drained, no job)");
     }
     nodeSet.getStatus().lastScaleDecision = decision.reason();
@@ -412,6 +428,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     plan.drain().forEach((name, reason) -> {
       try {
         view.client().drainNode(name, reason);
+        metrics.drained(nodeSet.getMetadata().getNamespace(), nodeSet.getSpec().clusterName, nodeSet.getSpec().nodeSetName, 1);
         events.normal(nodeSet, "NodeDraining", "Draining node " + name + " before replacing its pod (" + reason + ")");
       } catch (SlurmException e) {
         LOG.warn("could not drain node={} for replacement: {}", name, e.getMessage());
@@ -441,14 +458,14 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     for (Pod pod : pods) {
       markEvictable(pod, DrainingScaleDown.mayBeEvicted(nodes.get(pod.getMetadata().getName())));
     }
-    if (!budgetKnown.contains(ResourceID.fromResource(nodeSet))) {
+    if (!memory(nodeSet).budgetKnown) {
       var budget = DisruptionBudgetBuilder.protectJobs(nodeSet);
       if (client.resource(budget).get() == null) {
         client.resource(budget).create();
         events.normal(nodeSet, "Created", "Created PodDisruptionBudget " + budget.getMetadata().getName()
             + ": a slurmd pod may be evicted only once its node is drained in Slurm and holds no job");
       }
-      budgetKnown.add(ResourceID.fromResource(nodeSet));
+      memory(nodeSet).budgetKnown = true;
     }
   }
 
@@ -475,6 +492,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     for (String name : DrainingScaleDown.nodesOfLeavingPods(pods, view.nodes())) {
       try {
         view.client().drainNode(name, DrainingScaleDown.leavingReason(name));
+        metrics.drained(nodeSet.getMetadata().getNamespace(), nodeSet.getSpec().clusterName, nodeSet.getSpec().nodeSetName, 1);
         LOG.info("drained node={}: its pod is being deleted or is gone", name);
       } catch (SlurmException e) {
         LOG.warn("could not drain node={} whose pod is going: {}", name, e.getMessage());
@@ -497,7 +515,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
       }
       try {
         view.client().deleteNode(node.name());
-        idleClocks(nodeSet).remove(node.name());
+        memory(nodeSet).idleSince.remove(node.name());
         events.normal(nodeSet, "NodeRecordDeleted", "Deleted Slurm node record " + node.name() + " after its pod was removed");
       } catch (SlurmException e) {
         LOG.warn("could not delete node record node={}: {}", node.name(), e.getMessage());
@@ -571,20 +589,30 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
 
   /** What this process kept about a NodeSet that is gone. */
   private void forget(NodeSet nodeSet) {
-    idleSince.remove(ResourceID.fromResource(nodeSet));
-    busySince.remove(ResourceID.fromResource(nodeSet));
+    if (nodeSet.getSpec() != null) {
+      metrics.forgetNodeSet(nodeSet.getMetadata().getNamespace(), nodeSet.getSpec().clusterName, nodeSet.getSpec().nodeSetName);
+    }
+    memory.remove(ResourceID.fromResource(nodeSet));
     scalers.forget(ResourceID.fromResource(nodeSet));
     events.forget(nodeSet);
-    budgetKnown.remove(ResourceID.fromResource(nodeSet));
     expectations.forget(nodeSet.getMetadata().getUid());
   }
 
-  private Map<String, Instant> busyClocks(NodeSet nodeSet) {
-    return busySince.computeIfAbsent(ResourceID.fromResource(nodeSet), id -> new ConcurrentHashMap<>());
+  /**
+   * Per NodeSet (two clusters of one name in two namespaces have nodes of the same names); lost on
+   * restart, which only delays a scale-down and re-reads the budget once.
+   */
+  private static final class Memory {
+    /** When each idle node was first seen idle. */
+    final Map<String, Instant> idleSince = new ConcurrentHashMap<>();
+    /** When each busy node was first seen busy (in its current run of being busy). */
+    final Map<String, Instant> busySince = new ConcurrentHashMap<>();
+    /** Its PodDisruptionBudget has been seen or made (it is never changed). */
+    volatile boolean budgetKnown;
   }
 
-  private Map<String, Instant> idleClocks(NodeSet nodeSet) {
-    return idleSince.computeIfAbsent(ResourceID.fromResource(nodeSet), id -> new ConcurrentHashMap<>());
+  private Memory memory(NodeSet nodeSet) {
+    return memory.computeIfAbsent(ResourceID.fromResource(nodeSet), id -> new Memory());
   }
 
   private static boolean isOwnedBy(Pod pod, NodeSet nodeSet) {

@@ -1,7 +1,9 @@
 package io.slurmkube.reconcile;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -20,9 +22,9 @@ import io.slurmkube.api.NodeSet;
 import io.slurmkube.api.NodeSetSpec;
 import io.slurmkube.api.SlurmCluster;
 import io.slurmkube.api.SlurmClusterStatus;
+import io.slurmkube.metrics.SlurmMetrics;
 import io.slurmkube.model.AccountingBuilder;
 import io.slurmkube.model.ClusterModel;
-import io.slurmkube.model.ClusterNames;
 import io.slurmkube.model.ConfigMapBuilder;
 import io.slurmkube.model.ControllerBuilder;
 import io.slurmkube.model.DatabaseBuilder;
@@ -70,17 +72,29 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
   private final SlurmConnections slurm;
   private final ClusterDeletion deletion;
   private final AuthKeyRotator keyRotation;
+  private final boolean fleetEnabled;
+  private final SlurmMetrics metrics;
+  private final AppliedInputs appliedInputs = new AppliedInputs(java.time.Clock.systemUTC());
   /** Whose pods may reach slurmrestd and the queue reader; null: no NetworkPolicies are made. */
   private final NetworkPolicies.OperatorPods networkPolicies;
 
   public SlurmClusterReconciler(KubernetesClient client, EventRecorder events, SlurmConnections slurm) {
-    this(client, events, slurm, null);
+    this(client, events, slurm, true, SlurmMetrics.unserved());
   }
 
-  public SlurmClusterReconciler(KubernetesClient client, EventRecorder events, SlurmConnections slurm,
-      NetworkPolicies.OperatorPods networkPolicies) {
+  /** fleetEnabled false: this operator has no Slurm pools (and no rights over Nodes); a spec.fleet is a problem. */
+  public SlurmClusterReconciler(KubernetesClient client, EventRecorder events, SlurmConnections slurm, boolean fleetEnabled,
+      SlurmMetrics metrics) {
+    this(client, events, slurm, fleetEnabled, metrics, null);
+  }
+
+  /** @param networkPolicies the operator's own pods, let through each cluster's NetworkPolicies; null: none are made */
+  public SlurmClusterReconciler(KubernetesClient client, EventRecorder events, SlurmConnections slurm, boolean fleetEnabled,
+      SlurmMetrics metrics, NetworkPolicies.OperatorPods networkPolicies) {
     this.networkPolicies = networkPolicies;
+    this.metrics = metrics;
     this.client = client;
+    this.fleetEnabled = fleetEnabled;
     this.applier = new Applier(client);
     this.events = events;
     this.slurm = slurm;
@@ -127,6 +141,8 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
   public UpdateControl<SlurmCluster> reconcile(SlurmCluster cluster, Context<SlurmCluster> context) {
     if (context.isPrimaryResourceDeleted()) {
       events.forget(cluster);
+      appliedInputs.forget(cluster);
+      metrics.forgetCluster(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName());
       if (slurm != null) {
         var gone = new ClusterModel(cluster);
         slurm.forget(gone.namespace(), gone.name(), gone.jwtKeySecretName()); // its key watch and client
@@ -141,18 +157,28 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
     }
     // The auth key Secret from the informer's cache: a rotation's key set restarts slurmdbd and login pods.
     Secret authKey = authKeySecret(cluster, context);
-    var model = new ClusterModel(cluster, authKey == null ? null : AuthKeyRotation.state(authKey).podAnnotation());
+    String keySet = authKey == null ? null : AuthKeyRotation.state(authKey).podAnnotation();
+    var model = new ClusterModel(cluster, keySet);
     var log = new StepLog();
-    for (Step step : steps()) {
-      try {
-        step.action().run(model, log);
-      } catch (KubernetesClientException e) {
-        log.problem(step.name() + ": " + describe(e));
-        LOG.warn("step failed cluster={} namespace={} step={} code={} message=\"{}\"",
-            model.name(), model.namespace(), step.name(), e.getCode(), describe(e));
+    // Each object was applied from these very inputs, cleanly, lately: nothing to send.
+    Object inputs = AppliedInputs.inputs(cluster, keySet, owned(context));
+    if (!appliedInputs.unchanged(cluster, inputs)) {
+      for (Step step : steps()) {
+        try {
+          step.action().run(model, log);
+        } catch (KubernetesClientException e) {
+          log.problem(step.name() + ": " + describe(e));
+          LOG.warn("step failed cluster={} namespace={} step={} code={} message=\"{}\"",
+              model.name(), model.namespace(), step.name(), e.getCode(), describe(e));
+        }
       }
+      appliedInputs.record(cluster, inputs, log.problems.isEmpty());
     }
-    var observed = observed(model);
+    if (!fleetEnabled && cluster.getSpec().fleet != null) {
+      log.problem("spec.fleet: Slurm pools are off in this operator, so no node joins this cluster's pool;"
+          + " an administrator turns them on with the chart value fleet.enabled=true");
+    }
+    var observed = observed(model, context);
     SlurmClusterStatus status = ClusterStatus.compute(cluster, observed, log.problems);
     status.pendingJobs = pendingJobs(cluster, observed, status.pendingJobs);
     try {
@@ -164,8 +190,11 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
     }
     // Component readiness arrives through the informers; the requeue is a safety net. While a key
     // rotation runs, slurmctld's progress (which no informer sees) is looked at every few seconds.
-    return UpdateControl.patchStatus(StatusPatch.of(cluster, new SlurmCluster(), status))
-        .rescheduleAfter(Duration.ofSeconds(AuthKeyRotator.running(status.authKey) ? 5 : 30));
+    Duration next = Duration.ofSeconds(AuthKeyRotator.running(status.authKey) ? 5 : 30);
+    if (StatusPatch.json(client, cluster.getStatus()).equals(StatusPatch.json(client, status))) {
+      return UpdateControl.<SlurmCluster>noUpdate().rescheduleAfter(next);
+    }
+    return UpdateControl.patchStatus(StatusPatch.of(cluster, new SlurmCluster(), status)).rescheduleAfter(next);
   }
 
   /**
@@ -259,11 +288,11 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
 
   /** The generated auth key Secret as the informer last saw it; null when there is none (yet). */
   private static Secret authKeySecret(SlurmCluster cluster, Context<SlurmCluster> context) {
-    var spec = cluster.getSpec();
-    if (spec.authKeySecretName != null && !spec.authKeySecretName.isBlank()) {
+    var plain = new ClusterModel(cluster);
+    if (!plain.generatesAuthKey()) {
       return null; // the user's own Secret: not rotated by the operator, so no key set to follow
     }
-    String name = new ClusterNames(cluster.getMetadata().getName(), cluster.getMetadata().getNamespace()).authKeySecret();
+    String name = plain.authKeySecretName();
     return context.getSecondaryResources(Secret.class).stream()
         .filter(s -> name.equals(s.getMetadata().getName()))
         .findFirst().orElse(null);
@@ -455,7 +484,9 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
       return previous;
     }
     try {
-      return (int) slurm.forCluster(cluster).activeJobs().stream().filter(SlurmJob::isPending).count();
+      List<SlurmJob> jobs = slurm.forCluster(cluster).activeJobs();
+      metrics.queue(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName(), jobs, java.time.Instant.now());
+      return (int) jobs.stream().filter(SlurmJob::isPending).count();
     } catch (SlurmException e) {
       LOG.info("cannot read the Slurm queue cluster={} namespace={} reason=\"{}\"",
           cluster.getMetadata().getName(), cluster.getMetadata().getNamespace(), e.getMessage());
@@ -463,16 +494,34 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
     }
   }
 
-  private ClusterStatus.Observed observed(ClusterModel model) {
-    var ns = model.namespace();
+  /** The components as the informers last saw them: no GET per pass. */
+  private static ClusterStatus.Observed observed(ClusterModel model, Context<SlurmCluster> context) {
     var names = model.names();
     return new ClusterStatus.Observed(
-        client.apps().statefulSets().inNamespace(ns).withName(names.controller()).get(),
-        model.runsDatabase() ? client.apps().statefulSets().inNamespace(ns).withName(names.database()).get() : null,
-        model.runsSlurmdbd() ? client.apps().deployments().inNamespace(ns).withName(names.accounting()).get() : null,
-        model.runsRestApi() ? client.apps().deployments().inNamespace(ns).withName(names.restApi()).get() : null,
-        client.apps().deployments().inNamespace(ns).withName(names.login()).get(),
-        client.resources(NodeSet.class).inNamespace(ns).withLabel(Labels.INSTANCE, model.name()).list().getItems());
+        cached(context, StatefulSet.class, names.controller()),
+        model.runsDatabase() ? cached(context, StatefulSet.class, names.database()) : null,
+        model.runsSlurmdbd() ? cached(context, Deployment.class, names.accounting()) : null,
+        model.runsRestApi() ? cached(context, Deployment.class, names.restApi()) : null,
+        cached(context, Deployment.class, names.login()),
+        context.getSecondaryResources(NodeSet.class).stream()
+            .filter(n -> model.name().equals(n.getMetadata().getLabels() == null ? null
+                : n.getMetadata().getLabels().get(Labels.INSTANCE)))
+            .toList());
+  }
+
+  private static <R extends HasMetadata> R cached(Context<SlurmCluster> context, Class<R> type, String name) {
+    return context.getSecondaryResources(type).stream()
+        .filter(r -> name.equals(r.getMetadata().getName())).findFirst().orElse(null);
+  }
+
+  /** Every owned object the informers hold for this cluster. */
+  private static List<HasMetadata> owned(Context<SlurmCluster> context) {
+    List<HasMetadata> owned = new ArrayList<>();
+    for (Class<? extends HasMetadata> type : List.of(StatefulSet.class, Deployment.class, NodeSet.class, Secret.class,
+        Service.class, ConfigMap.class, NetworkPolicy.class)) {
+      owned.addAll(context.getSecondaryResources(type));
+    }
+    return owned;
   }
 
   @Override
@@ -481,7 +530,11 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
         owned(context, StatefulSet.class),
         owned(context, Deployment.class),
         owned(context, NodeSet.class),
-        owned(context, Secret.class));
+        owned(context, Secret.class),
+        owned(context, Service.class),
+        owned(context, ConfigMap.class),
+        // A policy changed or deleted by hand changes the inputs: the next pass applies it again.
+        owned(context, NetworkPolicy.class));
   }
 
   private static <R extends HasMetadata> InformerEventSource<R, SlurmCluster> owned(

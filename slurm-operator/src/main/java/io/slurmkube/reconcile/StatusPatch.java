@@ -11,6 +11,11 @@ import io.fabric8.kubernetes.client.CustomResource;
 final class StatusPatch {
   private StatusPatch() {}
 
+  /** A status as JSON, to tell whether a pass changed it ("" for none). */
+  static String json(io.fabric8.kubernetes.client.KubernetesClient client, Object status) {
+    return status == null ? "" : client.getKubernetesSerialization().asJson(status);
+  }
+
   static <S, R extends CustomResource<?, S>> R of(R current, R fresh, S status) {
     fresh.setMetadata(new ObjectMetaBuilder()
         .withName(current.getMetadata().getName())

@@ -60,7 +60,7 @@ class NetworkPoliciesIT {
 
   @Test
   void madeWhenOnAndDeletedWhenSwitchedOff() throws Exception {
-    var on = new SlurmkubeOperator(client, Set.of(), false, NS, StandInSlurm.connections(client, new ConcurrentHashMap<>()), OPERATOR);
+    var on = new SlurmkubeOperator(client, SlurmkubeOperator.Settings.of(Set.of(), false, NS), StandInSlurm.connections(client, new ConcurrentHashMap<>()), OPERATOR);
     on.start();
     try {
       SlurmCluster cluster;
@@ -98,7 +98,7 @@ class NetworkPoliciesIT {
           .withLabels(Map.of("app.kubernetes.io/instance", "demo")).endMetadata()
         .withNewSpec().withNewPodSelector().endPodSelector().withPolicyTypes("Ingress").endSpec()
         .build()).create();
-    var off = new SlurmkubeOperator(client, Set.of(), false, NS, StandInSlurm.connections(client, new ConcurrentHashMap<>()), null);
+    var off = new SlurmkubeOperator(client, SlurmkubeOperator.Settings.of(Set.of(), false, NS), StandInSlurm.connections(client, new ConcurrentHashMap<>()), null);
     off.start();
     try {
       await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(policies())

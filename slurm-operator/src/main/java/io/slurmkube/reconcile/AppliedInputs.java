@@ -1,0 +1,65 @@
+package io.slurmkube.reconcile;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.slurmkube.api.SlurmCluster;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Whether a SlurmCluster's objects must be applied again. A pass applies everything (a read and a
+ * server-side apply per object); it need not when nothing it applies from has changed since the last
+ * pass that applied cleanly: the cluster's generation, the pods' key-set annotation, and every owned
+ * object as the informers hold it (a changed or deleted StatefulSet, Deployment, NodeSet, Secret,
+ * Service or ConfigMap changes its resourceVersion or goes). Still, everything is applied again every
+ * {@link #REAPPLY} (what no informer sees: a claim, a StorageClass). So an idle cluster costs the API
+ * server nothing between those passes.
+ */
+final class AppliedInputs {
+  static final Duration REAPPLY = Duration.ofMinutes(5);
+
+  private record Inputs(Long generation, String keySet, SortedSet<String> owned) {}
+
+  private record Applied(Inputs inputs, Instant at) {}
+
+  private final Map<ResourceID, Applied> applied = new ConcurrentHashMap<>();
+  private final Clock clock;
+
+  AppliedInputs(Clock clock) {
+    this.clock = clock;
+  }
+
+  /** What a pass would apply from: the cluster's generation, the key set, the owned objects' versions. */
+  static Object inputs(SlurmCluster cluster, String keySet, Collection<? extends HasMetadata> owned) {
+    SortedSet<String> versions = new TreeSet<>();
+    for (HasMetadata o : owned) {
+      versions.add(o.getKind() + "/" + o.getMetadata().getName() + "@" + o.getMetadata().getResourceVersion());
+    }
+    return new Inputs(cluster.getMetadata().getGeneration(), keySet, versions);
+  }
+
+  /** True when the last clean pass applied from the same inputs, less than REAPPLY ago. */
+  boolean unchanged(SlurmCluster cluster, Object inputs) {
+    Applied last = applied.get(ResourceID.fromResource(cluster));
+    return last != null && last.inputs().equals(inputs) && clock.instant().isBefore(last.at().plus(REAPPLY));
+  }
+
+  /** After a pass: remembered if it applied everything without a problem, forgotten otherwise. */
+  void record(SlurmCluster cluster, Object inputs, boolean clean) {
+    if (clean) {
+      applied.put(ResourceID.fromResource(cluster), new Applied((Inputs) inputs, clock.instant()));
+    } else {
+      forget(cluster);
+    }
+  }
+
+  void forget(SlurmCluster cluster) {
+    applied.remove(ResourceID.fromResource(cluster));
+  }
+}
