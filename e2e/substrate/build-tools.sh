@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the pinned upstream tools (Kubernetes, etcd, CoreDNS, Helm, KWOK, Prometheus) from the Go module proxy
+# Builds the pinned upstream tools (Kubernetes, etcd, CoreDNS, Helm, KWOK, Prometheus, kube-network-policies) from the Go module proxy
 # into $SLURMKUBE_CACHE/bin, keyed by version. A second run with the same versions does nothing.
 # Prints the directory holding the binaries on stdout.
 set -euo pipefail
@@ -72,6 +72,8 @@ main() {
   # (the HTTP API is all the tests use).
   build_simple prometheus "$PROMETHEUS_VERSION" github.com/prometheus/prometheus \
     github.com/prometheus/prometheus/cmd/prometheus prometheus remove_all_sd
+  build_simple kube-network-policies "$KUBE_NETWORK_POLICIES_VERSION" sigs.k8s.io/kube-network-policies \
+    sigs.k8s.io/kube-network-policies/cmd kube-network-policies
   # One directory with everything, as the other scripts and the tests expect it.
   local all=$SLURMKUBE_CACHE/bin/all-$KUBERNETES_VERSION
   mkdir -p "$all"
@@ -80,6 +82,7 @@ main() {
   ln -sf "$SLURMKUBE_CACHE/bin/coredns-$COREDNS_VERSION/coredns" "$all/coredns"
   ln -sf "$SLURMKUBE_CACHE/bin/helm-$HELM_VERSION/helm" "$all/helm"
   ln -sf "$SLURMKUBE_CACHE/bin/kwok-$KWOK_VERSION/kwok" "$all/kwok"
+  ln -sf "$SLURMKUBE_CACHE/bin/kube-network-policies-$KUBE_NETWORK_POLICIES_VERSION/kube-network-policies" "$all/kube-network-policies"
   # The layout fabric8 kube-api-test reads in offline mode: <dir>/k8s/<version>-linux-amd64/.
   local kat=$SLURMKUBE_CACHE/kube-api-test/k8s/${KUBERNETES_VERSION#v}-linux-amd64
   mkdir -p "$kat"

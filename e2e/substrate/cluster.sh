@@ -7,6 +7,7 @@
 #   cluster.sh down     stop it and remove everything it made; safe to run twice
 #   cluster.sh status   say whether it runs
 #   cluster.sh env      print `export KUBECONFIG=...` for the running cluster
+#   cluster.sh netpol   (re)start NetworkPolicy enforcement in the running cluster (`up` does it)
 #
 # All state lives under $SLURMKUBE_STATE (default /var/lib/slurmkube-cluster).
 set -euo pipefail
@@ -21,7 +22,9 @@ DNS_SERVICE_IP=10.96.0.10
 BRIDGE=skube0
 API_PORT=6443
 ETCD_PORT=2379
-PORTS=($API_PORT $ETCD_PORT 2380 10250 10256 10257 10259 10249)
+NETPOL_METRICS_PORT=9080
+NETPOL_QUEUE=98
+PORTS=($API_PORT $ETCD_PORT 2380 10250 10256 10257 10259 10249 $NETPOL_METRICS_PORT)
 
 S=$SLURMKUBE_STATE
 PKI=$S/pki
@@ -321,6 +324,35 @@ deploy_coredns() {
     "$SUBSTRATE_DIR/coredns.yaml" | kubectl apply -f - >/dev/null
 }
 
+# NetworkPolicies are enforced by kube-network-policies: it decides, in userspace, on the first
+# packet of each connection that nfqueue hands it. Its own nftables rules need the kernel's nft
+# `queue` expression (CONFIG_NFT_QUEUE), which this machine's kernel lacks: the sync of its table
+# fails ("netlink receive: no such file or directory") and it queues nothing. The xtables NFQUEUE
+# target is built in, so the same packets go to its queue from here: every new connection
+# forwarded to or from a pod (pod to pod on the bridge, Service traffic after kube-proxy's DNAT).
+# Traffic from the node itself (kubelet probes) is not forwarded and so never queued, as its own
+# rules exempt the node's root processes. --queue-bypass: while no enforcer listens (it restarts,
+# or is not deployed yet) connections pass instead of the whole cluster losing its network.
+NETPOL_CHAIN=KUBE-NETWORK-POLICIES
+netpol_rules() {
+  iptables -t mangle -N "$NETPOL_CHAIN" 2>/dev/null || iptables -t mangle -F "$NETPOL_CHAIN"
+  iptables -t mangle -A "$NETPOL_CHAIN" -m conntrack --ctstate NEW -j NFQUEUE --queue-num "$NETPOL_QUEUE" --queue-bypass
+  local dir
+  for dir in -s -d; do
+    iptables -t mangle -C FORWARD "$dir" "$POD_CIDR" -j "$NETPOL_CHAIN" 2>/dev/null \
+      || iptables -t mangle -I FORWARD 1 "$dir" "$POD_CIDR" -j "$NETPOL_CHAIN"
+  done
+}
+
+deploy_network_policies() {
+  "$SUBSTRATE_DIR/images.sh" load "$("$SUBSTRATE_DIR/images.sh" netpol)"
+  sed -e "s/@VERSION@/$KUBE_NETWORK_POLICIES_VERSION/g" -e "s/@METRICS_PORT@/$NETPOL_METRICS_PORT/g" \
+    -e "s/@QUEUE@/$NETPOL_QUEUE/g" "$SUBSTRATE_DIR/network-policies.yaml" | kubectl apply -f - >/dev/null
+  kubectl -n kube-system rollout status daemonset/kube-network-policies --timeout=120s >/dev/null \
+    || die "kube-network-policies did not start; kubectl -n kube-system logs daemonset/kube-network-policies"
+  netpol_rules
+}
+
 save_sysctl() {
   local key=$1 want=$2 file=/proc/sys/${1//.//}
   [ -f "$file" ] || return 0
@@ -353,6 +385,7 @@ up() {
   deploy_coredns
   kubectl -n kube-system rollout status deployment/coredns --timeout=180s >/dev/null \
     || die "CoreDNS did not become ready; kubectl -n kube-system describe pods -l k8s-app=kube-dns"
+  deploy_network_policies
   log "cluster is up: export KUBECONFIG=$S/kubeconfig"
 }
 
@@ -445,6 +478,8 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
+  netpol) require_root "cluster.sh netpol"; [ -f "$RUN/kube-apiserver.pid" ] || die "no local cluster is running"
+    "$SUBSTRATE_DIR/build-tools.sh" >/dev/null; deploy_network_policies; log "NetworkPolicies are enforced" ;;
   env) echo "export KUBECONFIG=$S/kubeconfig PATH=$ALL_BIN:\$PATH" ;;
-  *) die "usage: cluster.sh up|down|status|env" ;;
+  *) die "usage: cluster.sh up|down|status|env|netpol" ;;
 esac

@@ -6,6 +6,7 @@
 #   images.sh base                      Debian trixie minbase            -> slurmkube.local/debian:trixie
 #   images.sh pause                     catatonit -P                     -> slurmkube.local/pause:<version>
 #   images.sh coredns                   the CoreDNS built by build-tools -> slurmkube.local/coredns:<version>
+#   images.sh netpol                    kube-network-policies (build-tools) -> slurmkube.local/kube-network-policies:<version>
 #   images.sh build DIR NAME:TAG [PARENT.tar]
 #                                       docker build of DIR (FROM slurmkube.local/debian:trixie, or FROM
 #                                       the image in PARENT.tar, an archive this script built)
@@ -90,6 +91,22 @@ build_coredns() {
   echo "$out"
 }
 
+# The NetworkPolicy enforcer: one static binary (nftables and nfqueue over netlink, no nft command).
+build_netpol() {
+  local v=$KUBE_NETWORK_POLICIES_VERSION out=$IMAGES/kube-network-policies-$KUBE_NETWORK_POLICIES_VERSION.tar
+  if [ ! -s "$out" ]; then
+    log "building the kube-network-policies image"
+    local bin=$SLURMKUBE_CACHE/bin/kube-network-policies-$v/kube-network-policies
+    [ -x "$bin" ] || die "kube-network-policies is not built yet: run e2e/substrate/build-tools.sh"
+    local work; work=$(mktemp -d "$IMAGES/.netpol.XXXXXX")
+    mkdir -p "$work/rootfs" && cp "$bin" "$work/rootfs/kube-network-policies"
+    pack_rootfs "$work/rootfs" "$REGISTRY/kube-network-policies:$v" "$out" \
+      --config.entrypoint /kube-network-policies
+    rm -rf "$work"
+  fi
+  echo "$out"
+}
+
 # The project's dockerd (docker.sh): started for the build and stopped after it, unless it was
 # already running (the integration tests keep one up while they build images).
 DOCKER=$SUBSTRATE_DIR/docker.sh
@@ -156,7 +173,8 @@ case "${1:-}" in
   base) build_base ;;
   pause) build_pause ;;
   coredns) build_coredns ;;
+  netpol) build_netpol ;;
   build) shift; [ $# -eq 2 ] || [ $# -eq 3 ] || die "usage: images.sh build DIR NAME:TAG [PARENT.tar]"; build_dockerfile "$@" ;;
   load) shift; load_into_cluster "$@" ;;
-  *) die "usage: images.sh base|pause|coredns|build DIR NAME:TAG [PARENT.tar]|load TAR..." ;;
+  *) die "usage: images.sh base|pause|coredns|netpol|build DIR NAME:TAG [PARENT.tar]|load TAR..." ;;
 esac

@@ -28,3 +28,11 @@ helm.sh/chart: {{ .Chart.Name }}-{{ .Chart.Version }}
 app.kubernetes.io/name: slurmkube-operator
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
+{{/* The selector labels as key=value,key=value, for OPERATOR_POD_LABELS. */}}
+{{- define "slurmkube.selectorList" -}}
+{{- $pairs := list -}}
+{{- range $key, $value := include "slurmkube.selector" . | fromYaml -}}
+{{- $pairs = append $pairs (printf "%s=%s" $key $value) -}}
+{{- end -}}
+{{- join "," $pairs -}}
+{{- end -}}

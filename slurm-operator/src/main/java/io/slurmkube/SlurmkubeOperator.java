@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.slurmkube.metrics.SlurmMetrics;
+import io.slurmkube.model.NetworkPolicies;
 import io.slurmkube.reconcile.EventRecorder;
 import io.slurmkube.reconcile.NodeSetReconciler;
 import io.slurmkube.reconcile.SlurmClusterReconciler;
@@ -31,7 +32,10 @@ import org.slf4j.LoggerFactory;
  * WATCH_NAMESPACES (comma-separated; empty watches all), LEADER_ELECTION (true/false),
  * POD_NAMESPACE (where the leader lease lives), LEADER_ELECTION_LEASE (its name, one per release),
  * FLEET_ENABLED (Slurm pools; the chart grants their rights over Nodes only then),
- * HTTP_PORT (health and metrics, default 8080).
+ * HTTP_PORT (health and metrics, default 8080), NETWORK_POLICIES (true: each SlurmCluster gets
+ * NetworkPolicies; default false, as only the chart knows the operator's pods) and
+ * OPERATOR_POD_LABELS ("key=value,...": the operator's pods in POD_NAMESPACE, which the policies
+ * let reach slurmrestd and the queue reader).
  */
 public final class SlurmkubeOperator {
   private static final Logger LOG = LoggerFactory.getLogger(SlurmkubeOperator.class);
@@ -62,6 +66,12 @@ public final class SlurmkubeOperator {
   }
 
   public SlurmkubeOperator(KubernetesClient client, Settings settings, SlurmConnections slurm) {
+    this(client, settings, slurm, null);
+  }
+
+  /** @param networkPolicies the operator's own pods, let through each cluster's NetworkPolicies; null: none are made */
+  public SlurmkubeOperator(KubernetesClient client, Settings settings, SlurmConnections slurm,
+      NetworkPolicies.OperatorPods networkPolicies) {
     this.client = client;
     Set<String> namespaces = settings.namespaces();
     new JvmMemoryMetrics().bindTo(registry);
@@ -80,7 +90,8 @@ public final class SlurmkubeOperator {
     });
     var events = new EventRecorder(client);
     var slurmMetrics = new SlurmMetrics(registry);
-    operator.register(new SlurmClusterReconciler(client, events, slurm, settings.fleetEnabled(), slurmMetrics), c -> {
+    operator.register(new SlurmClusterReconciler(client, events, slurm, settings.fleetEnabled(), slurmMetrics,
+        networkPolicies), c -> {
       if (!namespaces.isEmpty()) {
         c.settingNamespaces(namespaces);
       }
@@ -157,8 +168,11 @@ public final class SlurmkubeOperator {
         env("POD_NAMESPACE", "default"), env("LEADER_ELECTION_LEASE", DEFAULT_LEASE),
         Boolean.parseBoolean(env("FLEET_ENABLED", "true")));
     int port = Integer.parseInt(env("HTTP_PORT", "8080"));
+    NetworkPolicies.OperatorPods networkPolicies = Boolean.parseBoolean(env("NETWORK_POLICIES", "false"))
+        ? NetworkPolicies.OperatorPods.parse(settings.leaseNamespace(), env("OPERATOR_POD_LABELS", ""))
+        : null;
     KubernetesClient client = new KubernetesClientBuilder().build();
-    var app = new SlurmkubeOperator(client, settings, new SlurmConnections(client));
+    var app = new SlurmkubeOperator(client, settings, new SlurmConnections(client), networkPolicies);
     var http = app.serveHttp(port);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("stopping operator");
@@ -166,9 +180,10 @@ public final class SlurmkubeOperator {
       app.stop();
       client.close();
     }));
-    LOG.info("starting operator namespaces={} leaderElection={} lease={} fleet={} httpPort={}",
+    LOG.info("starting operator namespaces={} leaderElection={} lease={} fleet={} httpPort={} networkPolicies={}",
         namespaces.isEmpty() ? "all" : namespaces, settings.leaderElection(), settings.leaseName(),
-        settings.fleetEnabled() ? "on" : "off", port);
+        settings.fleetEnabled() ? "on" : "off", port,
+        networkPolicies == null ? "off" : "on, operator pods " + networkPolicies.podLabels() + " in " + networkPolicies.namespace());
     app.start();
   }
 

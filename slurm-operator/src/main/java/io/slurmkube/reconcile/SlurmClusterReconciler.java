@@ -33,12 +33,14 @@ import io.slurmkube.model.KeySecrets;
 import io.slurmkube.model.SshHostKeys;
 import io.slurmkube.model.Labels;
 import io.slurmkube.model.LoginBuilder;
+import io.slurmkube.model.NetworkPolicies;
 import io.slurmkube.model.NodeSetBuilder;
 import io.slurmkube.model.Owned;
 import io.slurmkube.model.RestApiBuilder;
 import io.slurmkube.model.SharedStorage;
 import io.slurmkube.api.HomeSpec;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
 import io.slurmkube.slurm.SlurmConnections;
 import io.slurmkube.slurm.SlurmException;
@@ -73,6 +75,8 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
   private final boolean fleetEnabled;
   private final SlurmMetrics metrics;
   private final AppliedInputs appliedInputs = new AppliedInputs(java.time.Clock.systemUTC());
+  /** Whose pods may reach slurmrestd and the queue reader; null: no NetworkPolicies are made. */
+  private final NetworkPolicies.OperatorPods networkPolicies;
 
   public SlurmClusterReconciler(KubernetesClient client, EventRecorder events, SlurmConnections slurm) {
     this(client, events, slurm, true, SlurmMetrics.unserved());
@@ -81,6 +85,13 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
   /** fleetEnabled false: this operator has no Slurm pools (and no rights over Nodes); a spec.fleet is a problem. */
   public SlurmClusterReconciler(KubernetesClient client, EventRecorder events, SlurmConnections slurm, boolean fleetEnabled,
       SlurmMetrics metrics) {
+    this(client, events, slurm, fleetEnabled, metrics, null);
+  }
+
+  /** @param networkPolicies the operator's own pods, let through each cluster's NetworkPolicies; null: none are made */
+  public SlurmClusterReconciler(KubernetesClient client, EventRecorder events, SlurmConnections slurm, boolean fleetEnabled,
+      SlurmMetrics metrics, NetworkPolicies.OperatorPods networkPolicies) {
+    this.networkPolicies = networkPolicies;
     this.metrics = metrics;
     this.client = client;
     this.fleetEnabled = fleetEnabled;
@@ -112,6 +123,8 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
     return List.of(
         new Step("keys", this::keys),
         new Step("config", (m, log) -> apply(m, ConfigMapBuilder.build(m))),
+        // Before the pods: none of them runs a moment without its policy.
+        new Step("networkpolicies", this::networkPolicies),
         new Step("database", this::database),
         new Step("accounting", this::accounting),
         new Step("controller", (m, log) -> {
@@ -342,6 +355,23 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
         .findFirst().orElse(null);
   }
 
+  /**
+   * The cluster's NetworkPolicies; with them switched off (or a component gone), the ones this
+   * operator made are deleted, so that turning them off really opens the cluster.
+   */
+  private void networkPolicies(ClusterModel model, StepLog log) {
+    List<NetworkPolicy> desired = networkPolicies == null ? List.of() : NetworkPolicies.build(model, networkPolicies);
+    desired.forEach(policy -> apply(model, policy));
+    Set<String> wanted = desired.stream().map(p -> p.getMetadata().getName()).collect(Collectors.toSet());
+    var existing = client.network().v1().networkPolicies().inNamespace(model.namespace())
+        .withLabel(Labels.INSTANCE, model.name()).withLabel(Labels.MANAGED_BY, Labels.OPERATOR).list().getItems();
+    for (NetworkPolicy policy : existing) {
+      if (!wanted.contains(policy.getMetadata().getName())) {
+        deleteIfOwned(model, policy);
+      }
+    }
+  }
+
   private void login(ClusterModel model, StepLog log) {
     apply(model, LoginBuilder.service(model));
     List<String> problems = LoginBuilder.problems(model);
@@ -488,7 +518,7 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
   private static List<HasMetadata> owned(Context<SlurmCluster> context) {
     List<HasMetadata> owned = new ArrayList<>();
     for (Class<? extends HasMetadata> type : List.of(StatefulSet.class, Deployment.class, NodeSet.class, Secret.class,
-        Service.class, ConfigMap.class)) {
+        Service.class, ConfigMap.class, NetworkPolicy.class)) {
       owned.addAll(context.getSecondaryResources(type));
     }
     return owned;
@@ -502,7 +532,9 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
         owned(context, NodeSet.class),
         owned(context, Secret.class),
         owned(context, Service.class),
-        owned(context, ConfigMap.class));
+        owned(context, ConfigMap.class),
+        // A policy changed or deleted by hand changes the inputs: the next pass applies it again.
+        owned(context, NetworkPolicy.class));
   }
 
   private static <R extends HasMetadata> InformerEventSource<R, SlurmCluster> owned(

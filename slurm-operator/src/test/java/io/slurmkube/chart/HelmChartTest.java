@@ -158,6 +158,39 @@ class HelmChartTest {
     assertThat(keys(gpuElsewhere)).contains("ClusterRole /team-b-gpu-dra-plugin", "ClusterRoleBinding /team-b-gpu-dra-plugin");
   }
 
+  /** The operator makes NetworkPolicies by default and lets its own release's pods through them. */
+  @Test
+  void networkPoliciesAreOnByDefaultAndNameTheOperatorsPods() throws Exception {
+    for (String release : List.of("slurmkube", "team-b")) {
+      var deployment = ofKind(render(release, release + "-system"), "Deployment").get(0);
+      Map<String, String> env = env(deployment);
+      assertThat(env).containsEntry("NETWORK_POLICIES", "true");
+      Map<String, Object> podLabels = at(deployment, "spec", "template", "metadata", "labels");
+      // Every label the policies require is one the operator's pods carry.
+      assertThat(env.get("OPERATOR_POD_LABELS").split(",")).isNotEmpty().allSatisfy(pair -> {
+        String[] kv = pair.split("=", 2);
+        assertThat(podLabels).containsEntry(kv[0], kv[1]);
+      });
+      assertThat(env.get("OPERATOR_POD_LABELS")).contains("app.kubernetes.io/instance=" + release);
+    }
+    var off = ofKind(render("slurmkube", "slurmkube-system", "networkPolicies.enabled=false"), "Deployment").get(0);
+    assertThat(env(off)).containsEntry("NETWORK_POLICIES", "false");
+    Helm.Result bad = helm("template", "slurmkube", CHART.toString(), "--set", "networkPolicies.enabled=maybe");
+    assertThat(bad.exitCode()).isNotZero();
+    assertThat(bad.output()).contains("at '/networkPolicies/enabled'");
+  }
+
+  static Map<String, String> env(Map<String, Object> deployment) {
+    List<Map<String, Object>> containers = at(deployment, "spec", "template", "spec", "containers");
+    Map<String, String> env = new TreeMap<>();
+    for (Map<String, Object> variable : (List<Map<String, Object>>) containers.get(0).get("env")) {
+      if (variable.get("value") != null) {
+        env.put((String) variable.get("name"), (String) variable.get("value"));
+      }
+    }
+    return env;
+  }
+
   @Test
   void everyContainerHasResources() throws Exception {
     var workloads = ofKind(render("slurmkube", "slurmkube-system", GPU_ON), "Deployment", "DaemonSet", "StatefulSet", "Job");
@@ -220,6 +253,7 @@ class HelmChartTest {
         Map.entry("ClusterRole /slurmkube-operator: apps/deployments", "get,list,watch,create,patch,delete"),
         Map.entry("ClusterRole /slurmkube-operator: resource.k8s.io/resourceclaimtemplates", "get,create,patch"),
         Map.entry("ClusterRole /slurmkube-operator: policy/poddisruptionbudgets", "get,create"),
+        Map.entry("ClusterRole /slurmkube-operator: networking.k8s.io/networkpolicies", "get,list,watch,create,patch,delete"),
         Map.entry("ClusterRole /slurmkube-operator-cluster: storage.k8s.io/storageclasses", "get,list"),
         Map.entry("ClusterRole /slurmkube-operator-cluster: /nodes", "list,watch"),
         Map.entry("Role slurmkube-system/slurmkube-operator-leader-election: coordination.k8s.io/leases", "get,create,update,patch"),
