@@ -107,8 +107,10 @@ class NetworkPolicyIT {
     assertThat(connect(slurm.loginPod(), database, 3306)).as("login -> MariaDB").isEqualTo(Tcp.DROPPED);
 
     // Slurm still works: the operator (namespace slurmkube-system) reads the queue and scales the
-    // node set up; the job runs, srun reaches a node and back, and accounting has the job.
-    long job = slurm.sbatch("-J", "netpol", "-o", "/tmp/netpol-%j.out", "--wrap", "hostname");
+    // node set up; the job runs (and its own sacct reaches slurmdbd, else the job fails), srun
+    // reaches a node and back, and accounting has the job.
+    long job = slurm.sbatch("-J", "netpol", "-o", "/tmp/netpol-%j.out", "--wrap",
+        "hostname && sacct -n -X -j $SLURM_JOB_ID -o JobID");
     await("job COMPLETED").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2))
         .untilAsserted(() -> assertThat(slurm.jobState(job)).isEqualTo("COMPLETED"));
     assertThat(slurm.login("srun", "-N1", "hostname").strip()).startsWith("demo-cpu-");

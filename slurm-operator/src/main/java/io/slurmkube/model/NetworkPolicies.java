@@ -21,7 +21,7 @@ import java.util.Map;
  *
  * <pre>
  *   MariaDB    3306  <- slurmdbd
- *   slurmdbd   6819  <- slurmctld, login (sacct, sacctmgr), slurmrestd
+ *   slurmdbd   6819  <- slurmctld, login and slurmd (sacct, sacctmgr, also in job scripts), slurmrestd
  *   slurmctld  6817  <- slurmd, login, slurmrestd, slurmdbd
  *              6821  <- the operator (queue reader)
  *   slurmrestd 6820  <- the operator, login
@@ -95,7 +95,8 @@ public final class NetworkPolicies {
     }
     if (model.runsSlurmdbd()) {
       policies.add(policy(model, Component.ACCOUNTING,
-          rule(SlurmConfig.SLURMDBD_PORT, pods(model, Component.CONTROLLER, Component.LOGIN, Component.REST_API))));
+          rule(SlurmConfig.SLURMDBD_PORT, pods(model, Component.CONTROLLER, Component.LOGIN, Component.NODE,
+              Component.REST_API))));
     }
     policies.add(policy(model, Component.CONTROLLER,
         rule(SlurmConfig.SLURMCTLD_PORT,

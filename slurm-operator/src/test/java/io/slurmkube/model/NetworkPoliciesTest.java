@@ -58,11 +58,12 @@ class NetworkPoliciesTest {
   }
 
   @Test
-  void slurmdbdTakesSlurmctldLoginAndSlurmrestd() {
-    for (Pod client : List.of(controller, login, restApi)) {
+  void slurmdbdTakesSlurmctldLoginJobsAndSlurmrestd() {
+    // A job script's sacct or sacctmgr runs on its slurmd pod.
+    for (Pod client : List.of(controller, login, slurmd, restApi)) {
       assertThat(allows(client, accounting, SlurmConfig.SLURMDBD_PORT)).as("%s -> slurmdbd", client.labels()).isTrue();
     }
-    for (Pod other : List.of(slurmd, operator, stranger, database)) {
+    for (Pod other : List.of(operator, stranger, database)) {
       assertThat(allows(other, accounting, SlurmConfig.SLURMDBD_PORT)).as("%s -> slurmdbd", other.labels()).isFalse();
     }
   }
