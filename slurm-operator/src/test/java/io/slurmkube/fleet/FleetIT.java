@@ -1,5 +1,6 @@
 package io.slurmkube.fleet;
 
+import io.slurmkube.model.PoolMarks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
