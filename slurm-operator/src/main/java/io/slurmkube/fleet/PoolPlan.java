@@ -140,8 +140,10 @@ public final class PoolPlan {
     if (!grant.usable()) {
       problems.addAll(grant.refused());
     } else if (matches.isEmpty()) {
-      problems.add("no node matches SlurmNodePool " + grant.pool() + "'s selector and spec.fleet.nodeSelector (" + selector
-          + "): a cluster administrator labels the nodes for the pool, or correct spec.fleet.nodeSelector");
+      problems.add("no node matches SlurmNodePool " + grant.pool() + "'s selector"
+          + (grant.clusterSelector() == null ? "" : " and spec.fleet.nodeSelector") + " (" + selector
+          + "): a cluster administrator labels the nodes for the pool"
+          + (grant.clusterSelector() == null ? "" : ", or correct spec.fleet.nodeSelector"));
     }
     if (!controlPlane.isEmpty()) {
       problems.add(controlPlane.size() + " control-plane node(s) match the selectors (" + sample(controlPlane)
@@ -152,7 +154,7 @@ public final class PoolPlan {
 
     // 2. Who is in the pool.
     wanted = grant.nodes() != null ? grant.nodes() : candidates.size();
-    if (grant.usable() && grant.nodes() != null && grant.nodes() > candidates.size()) {
+    if (!matches.isEmpty() && grant.nodes() != null && grant.nodes() > candidates.size()) {
       problems.add("the pool may have " + grant.nodes() + " nodes but only " + candidates.size() + " can join ("
           + matches.size() + " match the selectors"
           + (taken.isEmpty() ? "" : ", " + (matches.size() - candidates.size()) + " of them in other pools")

@@ -242,6 +242,7 @@ class HelmChartTest {
     assertThat(granted).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(
         Map.entry("ClusterRole /slurmkube-operator: slurmkube.io/slurmclusters", "get,list,watch,create,update,patch,delete"),
         Map.entry("ClusterRole /slurmkube-operator: slurmkube.io/nodesets", "get,list,watch,create,update,patch,delete"),
+        Map.entry("ClusterRole /slurmkube-operator: slurmkube.io/slurmnodepools", "get,list,watch"),
         Map.entry("ClusterRole /slurmkube-operator: slurmkube.io/slurmclusters/status", "get,update,patch"),
         Map.entry("ClusterRole /slurmkube-operator: slurmkube.io/nodesets/status", "get,update,patch"),
         Map.entry("ClusterRole /slurmkube-operator: slurmkube.io/nodesets/scale", "get,update,patch"),
