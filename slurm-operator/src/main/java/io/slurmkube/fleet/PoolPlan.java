@@ -122,9 +122,17 @@ public final class PoolPlan {
     in.nodes().forEach(n -> byName.put(n.name(), n));
 
     // 1. Who may be in the pool.
-    List<FleetNode> matches = in.nodes().stream().filter(n -> grant.admits(n.labels())).toList();
-    List<String> controlPlane = in.nodes().stream()
-        .filter(n -> grant.selects(n.labels()) && PoolGrant.controlPlane(n.labels())).map(FleetNode::name).toList();
+    List<FleetNode> matches = new ArrayList<>();
+    List<String> controlPlane = new ArrayList<>();
+    for (FleetNode n : in.nodes()) {
+      if (grant.selects(n.labels())) {
+        if (PoolGrant.controlPlane(n.labels())) {
+          controlPlane.add(n.name());
+        } else {
+          matches.add(n);
+        }
+      }
+    }
     matching = matches.size();
     List<FleetNode> candidates = new ArrayList<>();
     Map<String, List<String>> taken = new TreeMap<>();
