@@ -4,12 +4,14 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.slurmkube.metrics.SlurmMetrics;
 import io.slurmkube.reconcile.EventRecorder;
 import io.slurmkube.reconcile.NodeSetReconciler;
 import io.slurmkube.reconcile.SlurmClusterReconciler;
@@ -27,43 +29,70 @@ import org.slf4j.LoggerFactory;
 /**
  * The operator program. Settings come from the environment (the Helm chart sets them):
  * WATCH_NAMESPACES (comma-separated; empty watches all), LEADER_ELECTION (true/false),
- * POD_NAMESPACE (where the leader lease lives), HTTP_PORT (health and metrics, default 8080).
+ * POD_NAMESPACE (where the leader lease lives), LEADER_ELECTION_LEASE (its name, one per release),
+ * FLEET_ENABLED (Slurm pools; the chart grants their rights over Nodes only then),
+ * HTTP_PORT (health and metrics, default 8080).
  */
 public final class SlurmkubeOperator {
   private static final Logger LOG = LoggerFactory.getLogger(SlurmkubeOperator.class);
 
   private final KubernetesClient client;
   private final Operator operator;
+  private volatile boolean stopping;
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
+  /** What the chart decides: which namespaces, the leader lease, and whether Slurm pools are on. */
+  public record Settings(Set<String> namespaces, boolean leaderElection, String leaseNamespace, String leaseName,
+      boolean fleetEnabled) {
+    public static Settings of(Set<String> namespaces, boolean leaderElection, String leaseNamespace) {
+      return new Settings(namespaces, leaderElection, leaseNamespace, DEFAULT_LEASE, true);
+    }
+  }
+
+  static final String DEFAULT_LEASE = "slurmkube-operator";
+
   public SlurmkubeOperator(KubernetesClient client, Set<String> namespaces, boolean leaderElection, String leaseNamespace) {
-    this(client, namespaces, leaderElection, leaseNamespace, new SlurmConnections(client));
+    this(client, Settings.of(namespaces, leaderElection, leaseNamespace), new SlurmConnections(client));
   }
 
   /** With the given way to reach Slurm: tests pass a stand-in for the clusters they drive. */
   public SlurmkubeOperator(KubernetesClient client, Set<String> namespaces, boolean leaderElection, String leaseNamespace,
       SlurmConnections slurm) {
+    this(client, Settings.of(namespaces, leaderElection, leaseNamespace), slurm);
+  }
+
+  public SlurmkubeOperator(KubernetesClient client, Settings settings, SlurmConnections slurm) {
     this.client = client;
+    Set<String> namespaces = settings.namespaces();
     new JvmMemoryMetrics().bindTo(registry);
     this.operator = new Operator(o -> {
       o.withKubernetesClient(client)
           .withCloseClientOnStop(false)
           .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry));
-      if (leaderElection) {
-        o.withLeaderElectionConfiguration(new LeaderElectionConfiguration("slurmkube-operator", leaseNamespace, null));
+      if (settings.leaderElection()) {
+        // Losing the lease while running ends the process (a replica that is not the leader must
+        // not reconcile); giving it up in stop() does not, so tests and shutdown hooks end cleanly.
+        o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(settings.leaseName(), settings.leaseNamespace(),
+            LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE, LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+            LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, null,
+            new LeaderCallbacks(() -> { }, this::leaseLost, leader -> { }), false));
       }
     });
     var events = new EventRecorder(client);
-    operator.register(new SlurmClusterReconciler(client, events, slurm), c -> {
+    var slurmMetrics = new SlurmMetrics(registry);
+    operator.register(new SlurmClusterReconciler(client, events, slurm, settings.fleetEnabled(), slurmMetrics), c -> {
       if (!namespaces.isEmpty()) {
         c.settingNamespaces(namespaces);
       }
     });
-    operator.register(new NodeSetReconciler(client, events, slurm, java.time.Clock.systemUTC()), c -> {
+    operator.register(new NodeSetReconciler(client, events, slurm, java.time.Clock.systemUTC(), slurmMetrics), c -> {
       if (!namespaces.isEmpty()) {
         c.settingNamespaces(namespaces);
       }
     });
+    if (!settings.fleetEnabled()) {
+      return; // no rights over Nodes or other namespaces' pods: a spec.fleet is reported as refused
+    }
     // Slurm pools (spec.fleet): SlurmClusters of the watched namespaces, nodes and pods cluster-wide.
     operator.register(new io.slurmkube.fleet.FleetReconciler(client, events, java.time.Clock.systemUTC()), c -> {
       if (!namespaces.isEmpty()) {
@@ -77,7 +106,15 @@ public final class SlurmkubeOperator {
   }
 
   public void stop() {
+    stopping = true;
     operator.stop();
+  }
+
+  private void leaseLost() {
+    if (!stopping) {
+      LOG.error("lost the leader lease; exiting so that this replica stops reconciling");
+      System.exit(1);
+    }
   }
 
   /**
@@ -116,11 +153,12 @@ public final class SlurmkubeOperator {
   public static void main(String[] args) throws IOException {
     Set<String> namespaces = Arrays.stream(env("WATCH_NAMESPACES", "").split(","))
         .map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
-    boolean leaderElection = Boolean.parseBoolean(env("LEADER_ELECTION", "true"));
-    String leaseNamespace = env("POD_NAMESPACE", "default");
+    var settings = new Settings(namespaces, Boolean.parseBoolean(env("LEADER_ELECTION", "true")),
+        env("POD_NAMESPACE", "default"), env("LEADER_ELECTION_LEASE", DEFAULT_LEASE),
+        Boolean.parseBoolean(env("FLEET_ENABLED", "true")));
     int port = Integer.parseInt(env("HTTP_PORT", "8080"));
     KubernetesClient client = new KubernetesClientBuilder().build();
-    var app = new SlurmkubeOperator(client, namespaces, leaderElection, leaseNamespace);
+    var app = new SlurmkubeOperator(client, settings, new SlurmConnections(client));
     var http = app.serveHttp(port);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("stopping operator");
@@ -128,8 +166,9 @@ public final class SlurmkubeOperator {
       app.stop();
       client.close();
     }));
-    LOG.info("starting operator namespaces={} leaderElection={} httpPort={}",
-        namespaces.isEmpty() ? "all" : namespaces, leaderElection, port);
+    LOG.info("starting operator namespaces={} leaderElection={} lease={} fleet={} httpPort={}",
+        namespaces.isEmpty() ? "all" : namespaces, settings.leaderElection(), settings.leaseName(),
+        settings.fleetEnabled() ? "on" : "off", port);
     app.start();
   }
 

@@ -76,7 +76,7 @@ class FleetPoolIT {
   @BeforeAll
   static void installAndSimulateAFleet() throws Exception {
     client = LocalCluster.client();
-    SlurmOnKubernetes.installOperator();
+    SlurmOnKubernetes.installOperator("--set", "fleet.enabled=true"); // Slurm pools are off by default
     kwok = Kwok.start(client, "fleet");
     kwok.createNodes("kwok-fleet", FLEET_SIZE, Map.of(FLEET, "sim"));
     await("60 simulated nodes Ready").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))

@@ -10,6 +10,7 @@ import io.slurmkube.testing.Conflicts;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -74,7 +75,20 @@ class SlurmClusterIT {
     assertThat(nodeSet.getSpec().replicas).isLessThanOrEqualTo(3);
     assertThat(client.v1().events().inNamespace(slurm.namespace).list().getItems())
         .anySatisfy(e -> assertThat(e.getReason()).isEqualTo("ScaledUp"));
+    // What Prometheus would see: the scale-up, and the jobs' waits up to it and to RUNNING.
+    var nodeSetLabels = Map.of("namespace", slurm.namespace, "cluster", "demo", "nodeset", "cpu");
+    assertThat(slurm.operatorMetric("slurmkube_scale_decisions_total", Map.of("namespace", slurm.namespace,
+        "cluster", "demo", "nodeset", "cpu", "direction", "up"))).isGreaterThanOrEqualTo(1.0);
+    assertThat(slurm.operatorMetric("slurmkube_job_submit_to_scale_decision_seconds_count", nodeSetLabels))
+        .isGreaterThanOrEqualTo(1.0);
+    assertThat(slurm.operatorMetric("slurmkube_job_submit_to_running_seconds_count",
+        Map.of("namespace", slurm.namespace, "cluster", "demo"))).isGreaterThanOrEqualTo(1.0);
     awaitNodeSetEmptyAndNoRecords();
+    await("the scale-down in the operator's metrics").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(() -> {
+          assertThat(slurm.operatorMetric("slurmkube_node_removals_total", nodeSetLabels)).isGreaterThanOrEqualTo(1.0);
+          assertThat(slurm.operatorMetric("slurmkube_nodeset_replicas_current", nodeSetLabels)).isEqualTo(0.0);
+        });
     // No job came after the scale-down began: no drain was called off, so none may have been undone.
     assertThat(client.v1().events().inNamespace(slurm.namespace).list().getItems())
         .noneSatisfy(e -> assertThat(e.getReason()).isEqualTo("NodeResumed"));
@@ -115,6 +129,10 @@ class SlurmClusterIT {
           && p.getStatus().getContainerStatuses().stream().allMatch(s -> Boolean.TRUE.equals(s.getReady()));
     });
     assertThat(slurm.queueState(held)).isEqualTo("PENDING");
+    // The operator's metrics show the held job for what it is: pending, and not for want of nodes.
+    await("the held job in the operator's metrics").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(() -> assertThat(slurm.operatorMetric("slurmkube_jobs_pending", Map.of("namespace", slurm.namespace,
+            "cluster", "demo", "partition", "batch", "reason", "held"))).isEqualTo(1.0));
     assertThat(slurm.queueState(running)).isIn("RUNNING", "COMPLETING", "COMPLETED");
     await("the running job COMPLETED").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2))
         .until(() -> slurm.jobState(running).equals("COMPLETED"));

@@ -37,6 +37,16 @@ final class SlurmOnKubernetes {
   }
 
   /** Images, chart and operator, as the demo installs them; extra arguments go to `helm upgrade`. */
+  /** The operator's /metrics as Prometheus would scrape it, through the API server's service proxy. */
+  String operatorMetrics() {
+    return client.raw("/api/v1/namespaces/slurmkube-system/services/slurmkube-operator-metrics:http/proxy/metrics");
+  }
+
+  /** The value of one sample of the operator's metrics (name and labels as scraped), or null when absent. */
+  Double operatorMetric(String name, java.util.Map<String, String> labels) {
+    return Metrics.value(operatorMetrics(), name, labels);
+  }
+
   static void installOperator(String... helmArgs) throws Exception {
     var command = new java.util.ArrayList<>(List.of(LocalCluster.projectRoot().resolve("e2e/install-slurmkube.sh").toString()));
     command.addAll(List.of(helmArgs));

@@ -25,7 +25,12 @@ public final class DrainingScaleDown {
   private DrainingScaleDown() {}
 
   /** The outcome of a scale-down step: the pods that may be deleted now, and why (shown in status and events). */
-  public record Decision(List<Pod> podsToDelete, String reason) {}
+  /** Pods safe to delete now, why, and the nodes this call drained. */
+  public record Decision(List<Pod> podsToDelete, String reason, List<String> drained) {
+    public Decision(List<Pod> podsToDelete, String reason) {
+      this(podsToDelete, reason, List.of());
+    }
+  }
 
   public static boolean drainedByOperator(SlurmNode node) {
     return node.reason() != null && node.reason().startsWith(REASON_PREFIX);
@@ -171,7 +176,7 @@ public final class DrainingScaleDown {
     if (!newlyDrained.isEmpty()) {
       reason.append("; draining ").append(String.join(", ", newlyDrained));
     }
-    return new Decision(delete, reason.toString());
+    return new Decision(delete, reason.toString(), newlyDrained);
   }
 
   private static String names(List<Pod> pods) {

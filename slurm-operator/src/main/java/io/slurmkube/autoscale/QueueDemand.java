@@ -53,6 +53,25 @@ public final class QueueDemand {
         .toList();
   }
 
+  /** What a pending job waits for, as the metrics group it: only NODES is cured by scaling up. */
+  public enum Wait { NODES, POLICY, TIME, DEPENDENCY, HELD }
+
+  /** Why a pending job waits, from its own fields first (the reason lags them), then its reason. */
+  public static Wait waitingFor(SlurmJob job, Instant now) {
+    var start = job.start();
+    String r = job.reason() == null ? "" : job.reason().toLowerCase(Locale.ROOT);
+    if (start.held() || r.startsWith("jobheld") || r.contains("held")) {
+      return Wait.HELD;
+    }
+    if (dependencyPending(start.dependency()) || r.startsWith("dependency")) {
+      return Wait.DEPENDENCY;
+    }
+    if ((start.eligibleTime() != null && start.eligibleTime().isAfter(now)) || r.startsWith("begintime")) {
+      return Wait.TIME;
+    }
+    return waitsForNodes(job.reason()) ? Wait.NODES : Wait.POLICY;
+  }
+
   static boolean waitsForNodes(String reason) {
     String r = reason == null ? "" : reason.toLowerCase(Locale.ROOT);
     return NOT_FOR_NODES.stream().noneMatch(r::startsWith);

@@ -29,6 +29,7 @@ import io.slurmkube.autoscale.NodeSetView;
 import io.slurmkube.autoscale.ScalePolicy;
 import io.slurmkube.autoscale.ScalerArbitration;
 import io.slurmkube.model.ClusterModel;
+import io.slurmkube.metrics.SlurmMetrics;
 import io.slurmkube.model.GpuClaimBuilder;
 import io.slurmkube.model.Labels;
 import io.slurmkube.model.NodePodBuilder;
@@ -73,6 +74,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
   private static final String BY_NODE = "byKubernetesNode";
   /** Kubernetes nodes, from an informer: which ones are cordoned. */
   private InformerEventSource<Node, NodeSet> kubeNodes;
+  private final SlurmMetrics metrics;
   /** NodeSets whose PodDisruptionBudget this process has seen or made (it is never changed). */
   private final Set<ResourceID> budgetKnown = ConcurrentHashMap.newKeySet();
   /** Per node set, when each idle node was first seen idle; lost on restart, which only delays a scale-down. */
@@ -85,6 +87,12 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
   private final NodeSetDeletion deletion;
 
   public NodeSetReconciler(KubernetesClient client, EventRecorder events, SlurmConnections slurm, Clock clock) {
+    this(client, events, slurm, clock, SlurmMetrics.unserved());
+  }
+
+  public NodeSetReconciler(KubernetesClient client, EventRecorder events, SlurmConnections slurm, Clock clock,
+      SlurmMetrics metrics) {
+    this.metrics = metrics;
     this.client = client;
     this.events = events;
     this.slurm = slurm;
@@ -175,6 +183,8 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
       deleteRecordsOfRemovedPods(nodeSet, view, cached);
     }
     updateStatus(nodeSet, desired, view, cached, problems, retiring, outdated);
+    metrics.nodeSet(nodeSet.getMetadata().getNamespace(), nodeSet.getSpec().clusterName, nodeSet.getSpec().nodeSetName,
+        view.nodes(), desired, pods.size());
     return UpdateControl.patchStatus(StatusPatch.of(nodeSet, new NodeSet(), status))
         .rescheduleAfter(nodeSet.getSpec().autoscales() ? AUTOSCALE_PERIOD : Duration.ofSeconds(15));
   }
@@ -238,6 +248,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     // Where the queue came from when not the queue reader, or that Slurm answers slowly.
     String queueNote = view.client().queueNote();
     // A job that an autoscaling node set listed earlier in the cluster could run is that set's to scale for.
+    metrics.queue(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName(), jobs, now);
     jobs = QueueDemand.unclaimed(earlierNodeSets(cluster, spec.nodeSetName), jobs, now);
     var decision = ScalePolicy.decide(nodeSetView, jobs, busySinceRead, idleSince,
         Duration.ofSeconds(spec.scaleDownDelaySeconds == null ? 60 : spec.scaleDownDelaySeconds), now);
@@ -251,6 +262,8 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
               .withFieldManager(ScalerArbitration.AUTOSCALER_MANAGER).build(),
               "{\"spec\":{\"replicas\":" + decision.replicas() + "}}");
       spec.replicas = decision.replicas();
+      metrics.scaleDecision(nodeSet.getMetadata().getNamespace(), spec.clusterName, spec.nodeSetName, current,
+          decision.replicas(), QueueDemand.eligible(nodeSetView, jobs, now), now);
       events.normal(nodeSet, decision.replicas() > current ? "ScaledUp" : "ScaledDown",
           "replicas " + current + " -> " + decision.replicas() + ": " + decision.reason());
     }
@@ -351,9 +364,12 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
       nodeSet.getStatus().lastScaleDecision = "waiting to remove " + excess + " node(s): " + e.getMessage();
       return;
     }
+    String ns = nodeSet.getMetadata().getNamespace();
+    metrics.drained(ns, nodeSet.getSpec().clusterName, nodeSet.getSpec().nodeSetName, decision.drained().size());
     for (Pod pod : confirmed(decision.podsToDelete(), view)) {
       client.resource(pod).delete();
       expectations.deleted(pod, clock.instant());
+      metrics.removed(ns, nodeSet.getSpec().clusterName, nodeSet.getSpec().nodeSetName, 1);
       events.normal(nodeSet, "NodeRemoved", "Deleted pod " + pod.getMetadata().getName() + " (drained, no job)");
     }
     nodeSet.getStatus().lastScaleDecision = decision.reason();
@@ -412,6 +428,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     plan.drain().forEach((name, reason) -> {
       try {
         view.client().drainNode(name, reason);
+        metrics.drained(nodeSet.getMetadata().getNamespace(), nodeSet.getSpec().clusterName, nodeSet.getSpec().nodeSetName, 1);
         events.normal(nodeSet, "NodeDraining", "Draining node " + name + " before replacing its pod (" + reason + ")");
       } catch (SlurmException e) {
         LOG.warn("could not drain node={} for replacement: {}", name, e.getMessage());
@@ -475,6 +492,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     for (String name : DrainingScaleDown.nodesOfLeavingPods(pods, view.nodes())) {
       try {
         view.client().drainNode(name, DrainingScaleDown.leavingReason(name));
+        metrics.drained(nodeSet.getMetadata().getNamespace(), nodeSet.getSpec().clusterName, nodeSet.getSpec().nodeSetName, 1);
         LOG.info("drained node={}: its pod is being deleted or is gone", name);
       } catch (SlurmException e) {
         LOG.warn("could not drain node={} whose pod is going: {}", name, e.getMessage());
@@ -571,6 +589,9 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
 
   /** What this process kept about a NodeSet that is gone. */
   private void forget(NodeSet nodeSet) {
+    if (nodeSet.getSpec() != null) {
+      metrics.forgetNodeSet(nodeSet.getMetadata().getNamespace(), nodeSet.getSpec().clusterName, nodeSet.getSpec().nodeSetName);
+    }
     idleSince.remove(ResourceID.fromResource(nodeSet));
     busySince.remove(ResourceID.fromResource(nodeSet));
     scalers.forget(ResourceID.fromResource(nodeSet));

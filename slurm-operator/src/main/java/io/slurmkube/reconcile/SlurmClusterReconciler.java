@@ -20,6 +20,7 @@ import io.slurmkube.api.NodeSet;
 import io.slurmkube.api.NodeSetSpec;
 import io.slurmkube.api.SlurmCluster;
 import io.slurmkube.api.SlurmClusterStatus;
+import io.slurmkube.metrics.SlurmMetrics;
 import io.slurmkube.model.AccountingBuilder;
 import io.slurmkube.model.ClusterModel;
 import io.slurmkube.model.ClusterNames;
@@ -68,9 +69,19 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
   private final SlurmConnections slurm;
   private final ClusterDeletion deletion;
   private final AuthKeyRotator keyRotation;
+  private final boolean fleetEnabled;
+  private final SlurmMetrics metrics;
 
   public SlurmClusterReconciler(KubernetesClient client, EventRecorder events, SlurmConnections slurm) {
+    this(client, events, slurm, true, SlurmMetrics.unserved());
+  }
+
+  /** fleetEnabled false: this operator has no Slurm pools (and no rights over Nodes); a spec.fleet is a problem. */
+  public SlurmClusterReconciler(KubernetesClient client, EventRecorder events, SlurmConnections slurm, boolean fleetEnabled,
+      SlurmMetrics metrics) {
+    this.metrics = metrics;
     this.client = client;
+    this.fleetEnabled = fleetEnabled;
     this.applier = new Applier(client);
     this.events = events;
     this.slurm = slurm;
@@ -115,6 +126,7 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
   public UpdateControl<SlurmCluster> reconcile(SlurmCluster cluster, Context<SlurmCluster> context) {
     if (context.isPrimaryResourceDeleted()) {
       events.forget(cluster);
+      metrics.forgetCluster(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName());
       if (slurm != null) {
         var gone = new ClusterModel(cluster);
         slurm.forget(gone.namespace(), gone.name(), gone.jwtKeySecretName()); // its key watch and client
@@ -139,6 +151,10 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
         LOG.warn("step failed cluster={} namespace={} step={} code={} message=\"{}\"",
             model.name(), model.namespace(), step.name(), e.getCode(), describe(e));
       }
+    }
+    if (!fleetEnabled && cluster.getSpec().fleet != null) {
+      log.problem("spec.fleet: Slurm pools are off in this operator, so no node joins this cluster's pool;"
+          + " an administrator turns them on with the chart value fleet.enabled=true");
     }
     var observed = observed(model);
     SlurmClusterStatus status = ClusterStatus.compute(cluster, observed, log.problems);
@@ -426,7 +442,9 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
       return previous;
     }
     try {
-      return (int) slurm.forCluster(cluster).activeJobs().stream().filter(SlurmJob::isPending).count();
+      List<SlurmJob> jobs = slurm.forCluster(cluster).activeJobs();
+      metrics.queue(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName(), jobs, java.time.Instant.now());
+      return (int) jobs.stream().filter(SlurmJob::isPending).count();
     } catch (SlurmException e) {
       LOG.info("cannot read the Slurm queue cluster={} namespace={} reason=\"{}\"",
           cluster.getMetadata().getName(), cluster.getMetadata().getNamespace(), e.getMessage());

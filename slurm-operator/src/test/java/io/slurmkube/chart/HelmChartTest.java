@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.BeforeAll;
+import io.slurmkube.testing.Helm;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -28,59 +28,22 @@ import org.junit.jupiter.api.Test;
  */
 class HelmChartTest {
 
-  static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-  static final Path CHART = ROOT.resolve("charts/slurmkube-operator");
+  static final Path CHART = Helm.CHART;
   static final String GPU_ON = "gpuDra.enabled=true";
-  static Path helm;
-  static String helmVersion;
-
-  /** Where e2e/substrate/build-tools.sh puts the Helm of versions.env: $SLURMKUBE_CACHE/bin/helm-<version>/helm. */
-  @BeforeAll
-  static void findHelm() throws IOException {
-    String version = Files.readAllLines(ROOT.resolve("e2e/substrate/versions.env")).stream()
-        .filter(l -> l.startsWith("HELM_VERSION=")).map(l -> l.substring("HELM_VERSION=".length()).strip())
-        .findFirst().orElseThrow(() -> new IllegalStateException("no HELM_VERSION in e2e/substrate/versions.env"));
-    helmVersion = version;
-    helm = Path.of(System.getenv().getOrDefault("SLURMKUBE_CACHE", "/var/cache/slurmkube"), "bin", "helm-" + version, "helm");
-  }
 
   /** Each test reports itself skipped, with the reason, where the tools are not built (test-all.sh builds them first). */
   @BeforeEach
-  void needsHelm() {
-    assumeTrue(Files.isExecutable(helm), "Helm " + helmVersion + " is not built (no " + helm
+  void needsHelm() throws IOException {
+    assumeTrue(Helm.built(), "Helm " + Helm.version() + " is not built (no " + Helm.binary()
         + "): run e2e/substrate/build-tools.sh (e2e/test-all.sh does) to check the chart");
   }
 
-  record Result(int exitCode, String output) { }
-
-  static Result helm(String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(helm.toString()));
-    command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    return new Result(process.waitFor(), output);
+  static Helm.Result helm(String... args) throws IOException, InterruptedException {
+    return Helm.run(args);
   }
 
-  /** The objects `helm template` renders for this release, namespace and --set values. */
   static List<Map<String, Object>> render(String release, String namespace, String... sets) throws Exception {
-    List<String> args = new ArrayList<>(List.of("template", release, CHART.toString(), "--namespace", namespace));
-    for (String set : sets) {
-      args.add("--set");
-      args.add(set);
-    }
-    Result result = helm(args.toArray(String[]::new));
-    assertThat(result.exitCode()).as("helm template failed:%n%s", result.output()).isZero();
-    List<Map<String, Object>> objects = new ArrayList<>();
-    var mapper = new ObjectMapper(new YAMLFactory());
-    try (var docs = mapper.readerFor(Map.class).<Map<String, Object>>readValues(result.output())) {
-      while (docs.hasNext()) {
-        Map<String, Object> doc = docs.next();
-        if (doc != null && !doc.isEmpty()) {
-          objects.add(doc);
-        }
-      }
-    }
-    return objects;
+    return Helm.render(release, namespace, sets);
   }
 
   @SuppressWarnings("unchecked")
@@ -110,7 +73,7 @@ class HelmChartTest {
   void lintPasses() throws Exception {
     for (String[] args : List.of(new String[] {"lint", CHART.toString()},
         new String[] {"lint", CHART.toString(), "--set", GPU_ON, "--set", "replicas=2"})) {
-      Result result = helm(args);
+      Helm.Result result = helm(args);
       assertThat(result.exitCode()).as("helm %s:%n%s", String.join(" ", args), result.output()).isZero();
       assertThat(result.output()).contains("1 chart(s) linted, 0 chart(s) failed").doesNotContain("[ERROR]");
     }
@@ -130,7 +93,7 @@ class HelmChartTest {
         "fullnameOverride=Ops", "at '/fullnameOverride'",
         "logLevl=debug", "additional properties 'logLevl' not allowed");
     for (var refusal : refusals.entrySet()) {
-      Result result = helm("template", "slurmkube", CHART.toString(), "--set", refusal.getKey());
+      Helm.Result result = helm("template", "slurmkube", CHART.toString(), "--set", refusal.getKey());
       assertThat(result.exitCode()).as("--set %s was accepted", refusal.getKey()).isNotZero();
       assertThat(result.output()).as("--set %s", refusal.getKey())
           .contains("values don't meet the specifications of the schema").contains(refusal.getValue());
@@ -150,6 +113,8 @@ class HelmChartTest {
         "ServiceAccount slurmkube-system/gpu-dra-plugin",
         "ClusterRole /slurmkube-operator",
         "ClusterRoleBinding /slurmkube-operator",
+        "ClusterRole /slurmkube-operator-cluster",
+        "ClusterRoleBinding /slurmkube-operator-cluster",
         "ClusterRole /slurmkube-gpu-dra-plugin",
         "ClusterRoleBinding /slurmkube-gpu-dra-plugin",
         "Role slurmkube-system/slurmkube-operator-leader-election",
@@ -240,29 +205,75 @@ class HelmChartTest {
       }
     }
     assertThat(granted).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(
-        Map.entry("ClusterRole /slurmkube-operator: slurmkube.io/slurmclusters", "get,list,watch,create,update,patch,delete"),
-        Map.entry("ClusterRole /slurmkube-operator: slurmkube.io/nodesets", "get,list,watch,create,update,patch,delete"),
-        Map.entry("ClusterRole /slurmkube-operator: slurmkube.io/slurmnodepools", "get,list,watch"),
-        Map.entry("ClusterRole /slurmkube-operator: slurmkube.io/slurmclusters/status", "get,update,patch"),
-        Map.entry("ClusterRole /slurmkube-operator: slurmkube.io/nodesets/status", "get,update,patch"),
-        Map.entry("ClusterRole /slurmkube-operator: slurmkube.io/nodesets/scale", "get,update,patch"),
+        Map.entry("ClusterRole /slurmkube-operator: slurmkube.io/slurmclusters", "get,list,watch,patch"),
+        Map.entry("ClusterRole /slurmkube-operator: slurmkube.io/nodesets", "get,list,watch,create,patch,delete"),
+        Map.entry("ClusterRole /slurmkube-operator: slurmkube.io/slurmclusters/status", "patch"),
+        Map.entry("ClusterRole /slurmkube-operator: slurmkube.io/nodesets/status", "patch"),
+        Map.entry("ClusterRole /slurmkube-operator: slurmkube.io/nodesets/scale", "get,update"),
         Map.entry("ClusterRole /slurmkube-operator: autoscaling/horizontalpodautoscalers", "get,list,watch"),
         Map.entry("ClusterRole /slurmkube-operator: /pods", "get,list,watch,create,delete,patch"),
-        Map.entry("ClusterRole /slurmkube-operator: /services", "get,list,watch,create,update,patch,delete"),
-        Map.entry("ClusterRole /slurmkube-operator: /configmaps", "get,list,watch,create,update,patch,delete"),
+        Map.entry("ClusterRole /slurmkube-operator: /services", "get,create,patch,delete"),
+        Map.entry("ClusterRole /slurmkube-operator: /configmaps", "get,create,patch,delete"),
         Map.entry("ClusterRole /slurmkube-operator: /secrets", "get,list,watch,create,update"),
-        Map.entry("ClusterRole /slurmkube-operator: /events", "create,patch"),
+        Map.entry("ClusterRole /slurmkube-operator: /events", "create"),
         Map.entry("ClusterRole /slurmkube-operator: /persistentvolumeclaims", "get,create,update"),
-        Map.entry("ClusterRole /slurmkube-operator: storage.k8s.io/storageclasses", "get,list"),
-        Map.entry("ClusterRole /slurmkube-operator: apps/statefulsets", "get,list,watch,create,update,patch,delete"),
-        Map.entry("ClusterRole /slurmkube-operator: apps/deployments", "get,list,watch,create,update,patch,delete"),
-        Map.entry("ClusterRole /slurmkube-operator: resource.k8s.io/resourceclaimtemplates", "get,list,watch,create,update,patch,delete"),
-        Map.entry("ClusterRole /slurmkube-operator: /nodes", "get,list,watch,update"),
-        Map.entry("ClusterRole /slurmkube-operator: /pods/eviction", "create"),
-        Map.entry("ClusterRole /slurmkube-operator: policy/poddisruptionbudgets", "get,list,watch,create"),
+        Map.entry("ClusterRole /slurmkube-operator: apps/statefulsets", "get,list,watch,create,patch,delete"),
+        Map.entry("ClusterRole /slurmkube-operator: apps/deployments", "get,list,watch,create,patch,delete"),
+        Map.entry("ClusterRole /slurmkube-operator: resource.k8s.io/resourceclaimtemplates", "get,create,patch"),
+        Map.entry("ClusterRole /slurmkube-operator: policy/poddisruptionbudgets", "get,create"),
+        Map.entry("ClusterRole /slurmkube-operator-cluster: storage.k8s.io/storageclasses", "get,list"),
+        Map.entry("ClusterRole /slurmkube-operator-cluster: /nodes", "list,watch"),
         Map.entry("Role slurmkube-system/slurmkube-operator-leader-election: coordination.k8s.io/leases", "get,create,update,patch"),
         Map.entry("ClusterRole /slurmkube-gpu-dra-plugin: resource.k8s.io/resourceslices", "get,list,watch,create,update,patch,delete"),
         Map.entry("ClusterRole /slurmkube-gpu-dra-plugin: resource.k8s.io/resourceclaims", "get"),
         Map.entry("ClusterRole /slurmkube-gpu-dra-plugin: /nodes", "get")));
+    // Slurm pools add the powers over Nodes and, cluster-wide, over the pods of lent nodes, and read
+    // the administrators' SlurmNodePools; nothing else.
+    assertThat(granted(render("slurmkube", "slurmkube-system", "fleet.enabled=true"), "ClusterRole /slurmkube-operator-cluster"))
+        .containsExactlyInAnyOrderEntriesOf(Map.of(
+            "storage.k8s.io/storageclasses", "get,list",
+            "/nodes", "list,watch,get,update",
+            "/pods", "list,watch",
+            "/pods/eviction", "create",
+            "policy/poddisruptionbudgets", "list,watch",
+            "slurmkube.io/slurmnodepools", "list,watch"));
+  }
+
+  /**
+   * With watchNamespaces, a Role in each of them and a ClusterRole with nothing namespaced: the
+   * operator can read Secrets (and make pods) only where its SlurmClusters live.
+   */
+  @Test
+  void watchNamespacesTurnsTheRulesIntoRolesInThoseNamespaces() throws Exception {
+    var all = render("slurmkube", "slurmkube-system");
+    var scoped = render("slurmkube", "slurmkube-system", "watchNamespaces={team-a,team-b}");
+    assertThat(keys(scoped)).contains("Role team-a/slurmkube-operator", "RoleBinding team-a/slurmkube-operator",
+        "Role team-b/slurmkube-operator", "RoleBinding team-b/slurmkube-operator",
+        "ClusterRole /slurmkube-operator-cluster", "ClusterRoleBinding /slurmkube-operator-cluster")
+        .doesNotContain("ClusterRole /slurmkube-operator", "ClusterRoleBinding /slurmkube-operator");
+    // The same rules, only where they apply.
+    assertThat(granted(scoped, "Role team-a/slurmkube-operator"))
+        .isEqualTo(granted(all, "ClusterRole /slurmkube-operator"))
+        .containsEntry("/secrets", "get,list,watch,create,update");
+    assertThat(granted(scoped, "ClusterRole /slurmkube-operator-cluster")).containsOnlyKeys("storage.k8s.io/storageclasses", "/nodes");
+    for (var binding : ofKind(scoped, "RoleBinding")) {
+      assertThat((List<Map<String, Object>>) at(binding, "subjects"))
+          .containsExactly(Map.of("kind", "ServiceAccount", "name", "slurmkube-operator", "namespace", "slurmkube-system"));
+    }
+  }
+
+  /** One role's rules as "apiGroup/resource" -> "verbs". */
+  static Map<String, String> granted(List<Map<String, Object>> objects, String roleKey) {
+    Map<String, String> granted = new TreeMap<>();
+    var role = objects.stream().filter(o -> key(o).equals(roleKey)).findFirst()
+        .orElseThrow(() -> new AssertionError("no " + roleKey + " in " + keys(objects)));
+    for (Map<String, Object> rule : (List<Map<String, Object>>) role.get("rules")) {
+      for (String group : (List<String>) rule.get("apiGroups")) {
+        for (String resource : (List<String>) rule.get("resources")) {
+          granted.put(group + "/" + resource, String.join(",", (List<String>) rule.get("verbs")));
+        }
+      }
+    }
+    return granted;
   }
 }

@@ -19,10 +19,12 @@ import io.slurmkube.api.NodeSetSpec;
 import io.slurmkube.api.PartitionSpec;
 import io.slurmkube.api.SlurmCluster;
 import io.slurmkube.model.ClusterModel;
+import io.slurmkube.testing.ChartRbac;
 import io.slurmkube.testing.Conflicts;
 import io.slurmkube.testing.ControllerManager;
 import io.slurmkube.testing.Crds;
 import io.slurmkube.testing.RealApiServer;
+import io.slurmkube.testing.RequestLog;
 import io.slurmkube.testing.StandInSlurm;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,6 +50,9 @@ class OperatorIT {
 
   static final String NS = "slurm-it";
   static KubernetesClient client;
+  /** The operator's own client: the chart's ServiceAccount, with the chart's RBAC (all namespaces). */
+  static KubernetesClient operatorClient;
+  static final RequestLog requests = new RequestLog();
   static SlurmkubeOperator operator;
   static ControllerManager controllerManager;
   /** Slurm as the operator sees it, for the clusters that have one here; the others have none (no kubelet). */
@@ -59,7 +64,11 @@ class OperatorIT {
     client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(api.kubeConfigYaml())).build();
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).create();
     controllerManager = ControllerManager.start(api.kubeConfigYaml(), "garbagecollector,persistentvolumeclaim-protection-controller");
-    operator = new SlurmkubeOperator(client, Set.of(), false, NS, StandInSlurm.connections(client, slurm));
+    ChartRbac.install(client);
+    operatorClient = ChartRbac.operatorClient(api.kubeConfigYaml(), requests);
+    operator = new SlurmkubeOperator(operatorClient,
+        new SlurmkubeOperator.Settings(Set.of(), false, NS, "slurmkube-operator", false),
+        StandInSlurm.connections(operatorClient, slurm));
     operator.start();
   }
 
@@ -67,6 +76,9 @@ class OperatorIT {
   static void stopOperator() throws Exception {
     if (operator != null) {
       operator.stop();
+    }
+    if (operatorClient != null) {
+      operatorClient.close();
     }
     if (controllerManager != null) {
       controllerManager.close();
@@ -577,6 +589,17 @@ class OperatorIT {
       assertThat(e.getReason()).isEqualTo("GracePeriodOver");
       assertThat(e.getMessage()).contains("1 job(s) (9) still running are killed");
     });
+  }
+
+  /** Run last: everything above was done by the operator as the chart's ServiceAccount, with the chart's RBAC. */
+  @Test
+  @Order(100)
+  void everyCallTheOperatorMadeWasAllowedByTheChartsRbac() throws Exception {
+    Files.createDirectories(Path.of("target"));
+    Files.write(Path.of("target/operator-it-requests.txt"), requests.seen());
+    assertThat(requests.seen()).as("the request log saw the operator's calls")
+        .contains("watch slurmkube.io/slurmclusters", "create /pods ns=" + NS, "patch slurmkube.io/nodesets/status ns=" + NS);
+    assertThat(requests.forbidden()).as("requests the chart's RBAC refused").isEmpty();
   }
 
   private static List<String> nodeSetEvents(String name, String reason) {
