@@ -322,7 +322,11 @@ class FleetPoolIT {
 
     // The grant names another namespace first: the cluster touches no node and says why.
     client.resource(grant(SIM_GRANT, FLEET, "sim", REAL_NS)).create();
-    client.resource(simCluster()).create();
+    // No slurmd pod before the grant: pods take the granted tolerations (KWOK's taint) when made, and
+    // 30 Pending outdated pods would wait for a rolling update (see the README on node pools).
+    var ungranted = simCluster();
+    ungranted.getSpec().nodeSets.get(0).replicas = 0;
+    client.resource(ungranted).create();
     await("the refusal in status.fleet").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
       var fleet = simFleet();
       assertThat(fleet.conditions).singleElement().satisfies(c -> {
@@ -346,6 +350,9 @@ class FleetPoolIT {
     await("40 of the 60 nodes in the pool").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500))
         .untilAsserted(() -> assertThat(simNodesIn("slurm")).hasSize(POOL_SIZE));
     timings.put("40 nodes marked after the SlurmNodePool granted the namespace", since(start));
+    await("the node set exists").atMost(Duration.ofMinutes(1)).until(() ->
+        client.resources(NodeSet.class).inNamespace(SIM_NS).withName("sim-sim").get() != null);
+    scaleSlurm(30);
     assertThat(simFleet().conditions).singleElement().satisfies(c -> assertThat(c.getStatus()).isEqualTo("True"));
     Map<String, Node> nodes = simNodes();
     Set<String> pool = simNodesIn("slurm");
