@@ -1,6 +1,7 @@
 package io.slurmkube.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Event;
@@ -12,6 +13,7 @@ import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
@@ -22,6 +24,8 @@ import io.slurmkube.api.NodeSetSpec;
 import io.slurmkube.api.PartitionSpec;
 import io.slurmkube.api.SlurmCluster;
 import io.slurmkube.api.SlurmClusterSpec;
+import io.slurmkube.api.SlurmNodePool;
+import io.slurmkube.api.SlurmNodePoolSpec;
 import io.slurmkube.testing.Conflicts;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,8 +42,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Fleet partitioning on the local cluster, with the operator installed by its chart: 60 simulated
- * nodes (KWOK) of which the Slurm pool takes 40; a Kubernetes Deployment that never lands on a
+ * Fleet partitioning on the local cluster, with the operator installed by its chart: a SlurmNodePool
+ * that grants 60 simulated nodes (KWOK), first not to the cluster's namespace (no node is touched),
+ * then to it, and the Slurm pool takes 40 of them; pools with selectors that would take unnamed or
+ * control-plane nodes refused at admission; a Kubernetes Deployment that never lands on a
  * reserved node; idle pool nodes lent and reclaimed through the Eviction API; a PodDisruptionBudget
  * that holds a reclaim up; then the real node of the cluster in a pool, running a real slurmd pod
  * and a real job. Every fake node and every mark on the real node is gone afterwards.
@@ -55,6 +61,9 @@ class FleetPoolIT {
   static final String FLEET = "e2e.slurmkube.io/fleet";
   static final int FLEET_SIZE = 60;
   static final int POOL_SIZE = 40;
+  /** The administrator's grants: the simulated nodes, and (later) the one real node. */
+  static final String SIM_GRANT = "e2e-fleet-sim";
+  static final String REAL_GRANT = "e2e-fleet-real";
 
   static KubernetesClient client;
   static Kwok kwok;
@@ -113,6 +122,9 @@ class FleetPoolIT {
           .until(() -> client.nodes().list().getItems().stream().noneMatch(FleetPoolIT::marked));
     } finally {
       unmarkByHand();
+      for (String grant : List.of(SIM_GRANT, REAL_GRANT)) {
+        client.resources(SlurmNodePool.class).withName(grant).delete();
+      }
       for (String ns : List.of(SIM_NS, WORK_NS, REAL_NS)) {
         client.namespaces().withName(ns).delete();
       }
@@ -243,8 +255,7 @@ class FleetPoolIT {
     partition.nodeSets = List.of("sim");
     spec.partitions.add(partition);
     spec.fleet = new FleetSpec();
-    spec.fleet.nodeSelector = new FleetSpec.NodeSelector();
-    spec.fleet.nodeSelector.matchLabels.put(FLEET, "sim");
+    spec.fleet.pool = SIM_GRANT;
     spec.fleet.nodes = POOL_SIZE;
     // The simulated nodes carry KWOK's own taint as well as the pool's.
     spec.fleet.podTolerations.add(new TolerationBuilder().withKey(Kwok.TAINT_KEY).withOperator("Exists").withEffect("NoSchedule").build());
@@ -252,6 +263,23 @@ class FleetPoolIT {
     c.setMetadata(new ObjectMetaBuilder().withName("sim").withNamespace(SIM_NS).build());
     c.setSpec(spec);
     return c;
+  }
+
+  /** A grant of the nodes labelled key=value to these namespaces, lending allowed, KWOK's taint tolerable. */
+  static SlurmNodePool grant(String name, String key, String value, String... namespaces) {
+    var spec = new SlurmNodePoolSpec();
+    spec.nodeSelector = new SlurmNodePoolSpec.NodeSelector();
+    spec.nodeSelector.matchLabels.put(key, value);
+    spec.namespaces.addAll(List.of(namespaces));
+    spec.allowLending = true;
+    var kwokTaint = new SlurmNodePoolSpec.TolerableTaint();
+    kwokTaint.key = Kwok.TAINT_KEY;
+    kwokTaint.effect = "NoSchedule";
+    spec.tolerableTaints.add(kwokTaint);
+    var pool = new SlurmNodePool();
+    pool.setMetadata(new ObjectMetaBuilder().withName(name).build());
+    pool.setSpec(spec);
+    return pool;
   }
 
   /** Kubernetes pods for the simulated nodes, 3 CPUs each: one per node, wherever the taints allow. */
@@ -278,11 +306,53 @@ class FleetPoolIT {
   @Test
   @Order(1)
   void theSplitHoldsSlurmPodsOnlyInThePoolKubernetesPodsOnlyOutside() {
+    // Admission refuses grants that would take nodes nobody named, or control-plane nodes.
+    var unnamed = grant("e2e-fleet-bad", FLEET, "sim", SIM_NS);
+    unnamed.getSpec().nodeSelector.matchLabels.clear();
+    var notIn = new SlurmNodePoolSpec.Requirement();
+    notIn.key = "e2e.slurmkube.io/keep-off";
+    notIn.operator = "DoesNotExist";
+    unnamed.getSpec().nodeSelector.matchExpressions.add(notIn);
+    assertThatThrownBy(() -> client.resource(unnamed).create()).isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("spec.nodeSelector has only NotIn/DoesNotExist requirements");
+    var controlPlane = grant("e2e-fleet-bad", "node-role.kubernetes.io/control-plane", "", SIM_NS);
+    assertThatThrownBy(() -> client.resource(controlPlane).create()).isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("spec.nodeSelector selects control-plane nodes");
+
+    // The grant names another namespace first: the cluster touches no node and says why.
+    client.resource(grant(SIM_GRANT, FLEET, "sim", REAL_NS)).create();
+    // No slurmd pod before the grant: pods take the granted tolerations (KWOK's taint) when made, and
+    // 30 Pending outdated pods would wait for a rolling update (see the README on node pools).
+    var ungranted = simCluster();
+    ungranted.getSpec().nodeSets.get(0).replicas = 0;
+    client.resource(ungranted).create();
+    await("the refusal in status.fleet").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+      var fleet = simFleet();
+      assertThat(fleet.conditions).singleElement().satisfies(c -> {
+        assertThat(c.getType()).isEqualTo("PoolGranted");
+        assertThat(c.getStatus()).isEqualTo("False");
+        assertThat(c.getReason()).isEqualTo("NamespaceNotGranted");
+      });
+      assertThat(fleet.refused).singleElement().asString().contains("does not grant namespace " + SIM_NS);
+      assertThat(fleet.poolNodes).isZero();
+    });
+    assertThat(events(SIM_NS, "PoolRefused")).isNotEmpty();
+    // (KWOK's heartbeats change the nodes' resourceVersions: look for the operator's marks instead.)
+    assertThat(simNodes().values()).noneMatch(FleetPoolIT::marked);
+    assertThat(events(SIM_NS, "PoolNodeAdded")).isEmpty();
+
     Instant start = Instant.now();
-    client.resource(simCluster()).create();
+    client.resources(SlurmNodePool.class).withName(SIM_GRANT).edit(p -> {
+      p.getSpec().namespaces.add(SIM_NS);
+      return p;
+    });
     await("40 of the 60 nodes in the pool").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500))
         .untilAsserted(() -> assertThat(simNodesIn("slurm")).hasSize(POOL_SIZE));
-    timings.put("40 nodes marked after the SlurmCluster was created", since(start));
+    timings.put("40 nodes marked after the SlurmNodePool granted the namespace", since(start));
+    await("the node set exists").atMost(Duration.ofMinutes(1)).until(() ->
+        client.resources(NodeSet.class).inNamespace(SIM_NS).withName("sim-sim").get() != null);
+    scaleSlurm(30);
+    assertThat(simFleet().conditions).singleElement().satisfies(c -> assertThat(c.getStatus()).isEqualTo("True"));
     Map<String, Node> nodes = simNodes();
     Set<String> pool = simNodesIn("slurm");
     assertThat(pool).allSatisfy(n -> assertThat(tainted(nodes.get(n), SIM_POOL)).as("taint on %s", n).isTrue());
@@ -487,10 +557,10 @@ class FleetPoolIT {
     await("SlurmCluster Ready").atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(2)).until(slurm::isReady);
 
     Instant start = Instant.now();
+    client.resource(grant(REAL_GRANT, "kubernetes.io/hostname", realName, REAL_NS)).create();
     Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(REAL_NS).withName("demo"), c -> {
       c.getSpec().fleet = new FleetSpec();
-      c.getSpec().fleet.nodeSelector = new FleetSpec.NodeSelector();
-      c.getSpec().fleet.nodeSelector.matchLabels.put("kubernetes.io/hostname", realName);
+      c.getSpec().fleet.pool = REAL_GRANT;
       return c;
     });
     try {

@@ -15,27 +15,32 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Which Kubernetes nodes form this cluster's Slurm pool, and whether idle pool nodes are lent to
- * Kubernetes. The operator marks pool nodes with the label {@code slurmkube.io/pool} and a
- * NoSchedule taint of the same key; node-set pods select and tolerate exactly that pool.
+ * What this cluster asks of a SlurmNodePool: which of its nodes, how many, lending, tolerations.
+ * The operator takes the intersection with what the pool grants (status.fleet says what was
+ * refused) and marks pool nodes with the label {@code slurmkube.io/pool} and a NoSchedule taint of
+ * the same key; node-set pods select and tolerate exactly that pool.
  */
-@ValidationRule(value = "has(self.nodeSelector) || has(self.nodes)",
-    message = "spec.fleet needs nodeSelector, nodes or both: say which Kubernetes nodes form the Slurm pool")
 public class FleetSpec {
 
-  @JsonPropertyDescription("Nodes that may join the Slurm pool. Without it, any node not in another pool may join (then spec.fleet.nodes says how many).")
+  @Required
+  @Size(min = 1, max = 253)
+  @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+  @JsonPropertyDescription("The SlurmNodePool (cluster-scoped, written by a cluster administrator) whose nodes this cluster's Slurm pool takes. Without a grant for this namespace no node is touched.")
+  public String pool;
+
+  @JsonPropertyDescription("Narrows the SlurmNodePool's nodes further: only nodes matching both join. All of the pool's nodes when absent.")
   public NodeSelector nodeSelector;
 
   @Min(1)
   @Max(100000)
-  @JsonPropertyDescription("How many of the matching nodes form the pool; all matching nodes when absent. Nodes already in the pool are kept first.")
+  @JsonPropertyDescription("How many of the matching nodes form the pool; all matching nodes when absent, and never more than the SlurmNodePool's maxNodesPerCluster. Nodes already in the pool are kept first.")
   public Integer nodes;
 
-  @JsonPropertyDescription("Lending of idle pool nodes to Kubernetes; off unless enabled.")
+  @JsonPropertyDescription("Lending of idle pool nodes to Kubernetes; off unless enabled, and refused unless the SlurmNodePool allows lending.")
   public Lending lending = new Lending();
 
   @Size(max = 16)
-  @JsonPropertyDescription("Extra tolerations for node-set pods, for taints the pool's nodes carry besides the operator's own (e.g. a GPU taint set by the node provider).")
+  @JsonPropertyDescription("Extra tolerations for node-set pods, for taints the pool's nodes carry besides the operator's own (e.g. a GPU taint set by the node provider). Only those the SlurmNodePool's tolerableTaints cover are given to the pods.")
   public List<Toleration> podTolerations = new ArrayList<>();
 
   public boolean lends() {
@@ -44,7 +49,7 @@ public class FleetSpec {
 
   /** A label selector over Nodes, with the limits admission needs to check it. */
   @ValidationRule(value = "(has(self.matchLabels) && size(self.matchLabels) > 0) || (has(self.matchExpressions) && size(self.matchExpressions) > 0)",
-      message = "spec.fleet.nodeSelector is empty and would take every node: give matchLabels or matchExpressions, or drop it and give spec.fleet.nodes alone")
+      message = "spec.fleet.nodeSelector is empty and would take every node: give matchLabels or matchExpressions, or drop it to take all of the SlurmNodePool's nodes")
   public static class NodeSelector {
     @Size(max = 16)
     @JsonPropertyDescription("Node labels that must all be present with these values.")

@@ -1,5 +1,6 @@
 package io.slurmkube.fleet;
 
+import io.slurmkube.model.PoolMarks;
 import java.util.List;
 import java.util.Map;
 

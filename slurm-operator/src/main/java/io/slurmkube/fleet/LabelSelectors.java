@@ -18,13 +18,23 @@ public final class LabelSelectors {
     if (selector == null) {
       return true;
     }
-    var asKubernetes = new LabelSelector();
-    asKubernetes.setMatchLabels(selector.matchLabels);
-    if (selector.matchExpressions != null) {
-      asKubernetes.setMatchExpressions(selector.matchExpressions.stream()
-          .map(r -> new LabelSelectorRequirement(r.key, r.operator, r.values)).toList());
+    // Evaluated in place (once per node per pass, so no conversion to a Kubernetes selector).
+    Map<String, String> l = labels == null ? Map.of() : labels;
+    if (selector.matchLabels != null) {
+      for (var e : selector.matchLabels.entrySet()) {
+        if (!e.getValue().equals(l.get(e.getKey()))) {
+          return false;
+        }
+      }
     }
-    return matches(asKubernetes, labels);
+    if (selector.matchExpressions != null) {
+      for (var r : selector.matchExpressions) {
+        if (!holds(r.key, r.operator, r.values == null ? List.of() : r.values, l)) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.slurmkube.fleet;
 
+import io.slurmkube.model.PoolMarks;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;

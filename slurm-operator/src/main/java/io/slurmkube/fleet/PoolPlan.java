@@ -1,11 +1,11 @@
 package io.slurmkube.fleet;
 
-import io.slurmkube.api.FleetSpec;
+import io.slurmkube.model.PoolMarks;
 import io.slurmkube.api.FleetStatus;
 import io.slurmkube.fleet.FleetNode.PodOnNode;
 import io.slurmkube.fleet.FleetNode.Resources;
 import io.slurmkube.fleet.FleetNode.WaitingPod;
-import io.slurmkube.fleet.PoolMarks.State;
+import io.slurmkube.model.PoolMarks.State;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,6 +24,9 @@ import java.util.stream.Collectors;
  *
  * <p>The rules, in the order they apply:
  * <ol>
+ * <li>Only nodes the {@link PoolGrant} admits may be members: granted to the namespace by the
+ *     SlurmNodePool, matching its selector and spec.fleet's, never a control-plane node. Without a
+ *     grant every member leaves.</li>
  * <li>A node in another cluster's pool is never taken: it is reported as a conflict.</li>
  * <li>Members are the matching nodes, or the first {@code spec.fleet.nodes} of them: nodes already in
  *     the pool first (busiest first), then ready ones, then by name. Members that stop matching leave.</li>
@@ -36,6 +39,8 @@ import java.util.stream.Collectors;
  *     to other lent nodes. It goes back to lent when no waiting node-set pod needs it any more.</li>
  * <li>With lending on and no node-set pod waiting, a reserved node that has had no slurmd pod for
  *     {@code idleSeconds} is lent. With lending off, lent nodes are reclaimed.</li>
+ * <li>When the pool does not allow lending, nothing is evicted: a lent node is taken back by its
+ *     taint alone, its Kubernetes pods left running.</li>
  * </ol>
  */
 public final class PoolPlan {
@@ -66,7 +71,7 @@ public final class PoolPlan {
    * Everything the plan looks at. {@code emptySince}: when each reserved node was first seen with no
    * slurmd pod; {@code blocked}: reclaiming nodes whose last eviction was refused, with the reason.
    */
-  public record Input(String poolId, FleetSpec policy, List<FleetNode> nodes, List<WaitingPod> waiting,
+  public record Input(String poolId, PoolGrant grant, List<FleetNode> nodes, List<WaitingPod> waiting,
       Map<String, Instant> emptySince, Map<String, String> blocked, Instant now) {}
 
   private static final Duration BUSY_RECHECK = Duration.ofSeconds(2);
@@ -85,6 +90,7 @@ public final class PoolPlan {
   private int unschedulable;
   private Duration recheck = IDLE_RECHECK;
   private String poolLabel;
+  private PoolGrant grant;
 
   private PoolPlan() {}
 
@@ -108,15 +114,25 @@ public final class PoolPlan {
   }
 
   private void run(Input in) {
-    FleetSpec policy = in.policy();
+    PoolGrant grant = in.grant();
+    this.grant = grant;
     String id = in.poolId();
     poolLabel = PoolMarks.POOL + "=" + id;
     Map<String, FleetNode> byName = new LinkedHashMap<>();
     in.nodes().forEach(n -> byName.put(n.name(), n));
 
     // 1. Who may be in the pool.
-    List<FleetNode> matches = in.nodes().stream()
-        .filter(n -> LabelSelectors.matches(policy.nodeSelector, n.labels())).toList();
+    List<FleetNode> matches = new ArrayList<>();
+    List<String> controlPlane = new ArrayList<>();
+    for (FleetNode n : in.nodes()) {
+      if (grant.selects(n.labels())) {
+        if (PoolGrant.controlPlane(n.labels())) {
+          controlPlane.add(n.name());
+        } else {
+          matches.add(n);
+        }
+      }
+    }
     matching = matches.size();
     List<FleetNode> candidates = new ArrayList<>();
     Map<String, List<String>> taken = new TreeMap<>();
@@ -128,22 +144,27 @@ public final class PoolPlan {
             .add(n.name());
       }
     }
-    String selector = LabelSelectors.describe(policy.nodeSelector);
-    if (policy.nodeSelector != null && matches.isEmpty()) {
-      problems.add("spec.fleet.nodeSelector (" + selector + ") matches no node: label the nodes for the pool "
-          + "(kubectl label node <name> <key>=<value>) or correct the selector");
+    String selector = grant.describe();
+    if (!grant.usable()) {
+      problems.addAll(grant.refused());
+    } else if (matches.isEmpty()) {
+      problems.add("no node matches SlurmNodePool " + grant.pool() + "'s selector"
+          + (grant.clusterSelector() == null ? "" : " and spec.fleet.nodeSelector") + " (" + selector
+          + "): a cluster administrator labels the nodes for the pool"
+          + (grant.clusterSelector() == null ? "" : ", or correct spec.fleet.nodeSelector"));
     }
-    // Without a selector nothing was claimed by name: other pools' nodes are simply not candidates.
-    if (policy.nodeSelector != null) {
-      taken.forEach((owner, names) -> problems.add(names.size() + " node(s) matching spec.fleet.nodeSelector are in the pool of "
-          + owner + " (" + sample(names) + "): a node belongs to one pool, so they stay there"));
+    if (!controlPlane.isEmpty()) {
+      problems.add(controlPlane.size() + " control-plane node(s) match the selectors (" + sample(controlPlane)
+          + "): control-plane nodes never join a Slurm pool");
     }
+    taken.forEach((owner, names) -> problems.add(names.size() + " node(s) matching the selectors are in the pool of "
+        + owner + " (" + sample(names) + "): a node belongs to one pool, so they stay there"));
 
     // 2. Who is in the pool.
-    wanted = policy.nodes != null ? policy.nodes : candidates.size();
-    if (policy.nodes != null && policy.nodes > candidates.size()) {
-      problems.add("spec.fleet.nodes asks for " + policy.nodes + " nodes but only " + candidates.size() + " can join ("
-          + matches.size() + " match " + (policy.nodeSelector == null ? "(no selector: every node)" : "spec.fleet.nodeSelector")
+    wanted = grant.nodes() != null ? grant.nodes() : candidates.size();
+    if (!matches.isEmpty() && grant.nodes() != null && grant.nodes() > candidates.size()) {
+      problems.add("the pool may have " + grant.nodes() + " nodes but only " + candidates.size() + " can join ("
+          + matches.size() + " match the selectors"
           + (taken.isEmpty() ? "" : ", " + (matches.size() - candidates.size()) + " of them in other pools")
           + "): the pool has " + candidates.size());
     }
@@ -154,16 +175,17 @@ public final class PoolPlan {
     for (FleetNode n : in.nodes()) {
       boolean ours = id.equals(n.pool()) || id.equals(n.poolTaint());
       if (ours && !memberNames.contains(n.name())) {
-        String why = !LabelSelectors.matches(policy.nodeSelector, n.labels())
-            ? "it no longer matches spec.fleet.nodeSelector (" + selector + ")"
-            : "spec.fleet.nodes is " + policy.nodes + " and the pool has more";
+        String why = !grant.usable() ? grant.refused().get(0)
+            : PoolGrant.controlPlane(n.labels()) ? "it is a control-plane node"
+            : !grant.selects(n.labels()) ? "it no longer matches the selectors (" + selector + ")"
+            : "the pool may have " + grant.nodes() + " nodes and has more";
         moves.add(new Move(n.name(), Action.LEAVE, null, "left the pool: " + why));
       }
     }
     Map<String, Boolean> moved = new HashMap<>();
     for (FleetNode n : members) {
       if (!id.equals(n.pool())) {
-        moves.add(new Move(n.name(), Action.JOIN, State.SLURM, "joined the pool: it matches " + selectorWords(policy)));
+        moves.add(new Move(n.name(), Action.JOIN, State.SLURM, "joined the pool: it matches " + selector));
         states.put(n.name(), State.SLURM);
         moved.put(n.name(), true);
         continue;
@@ -256,17 +278,17 @@ public final class PoolPlan {
       place(List.of(bin), w);
       reclaim(chosen, "node-set pod " + w.name() + " waits and no reserved node has room for it");
     }
-    if (!policy.lends()) {
+    if (!grant.lends()) {
       for (FleetNode n : lent) {
         if (states.get(n.name()) == State.LENT) {
-          reclaim(n, "lending is off (spec.fleet.lending.enabled is false)");
+          reclaim(n, "lending is off (spec.fleet.lending.enabled is false, or not allowed by the SlurmNodePool)");
         }
       }
     }
     if (!stillUnplaced.isEmpty()) {
       WaitingPod first = stillUnplaced.get(0);
       problems.add(stillUnplaced.size() + " node-set pod(s) wait and no pool node can take them (" + first.name()
-          + " needs " + first.requests() + "): grow the pool (spec.fleet.nodes, or label more nodes)");
+          + " needs " + first.requests() + "): grow the pool (spec.fleet.nodes, or ask a cluster administrator for more nodes)");
     }
 
     // 6. Reclaiming nodes: evict, finish, or call off.
@@ -274,14 +296,14 @@ public final class PoolPlan {
       if (states.get(n.name()) != State.RECLAIMING || isReclaimMove(n.name())) {
         continue;
       }
-      progressReclaim(n, in.blocked().get(n.name()), policy.lends() && !needed.getOrDefault(n.name(), true));
+      progressReclaim(n, in.blocked().get(n.name()), grant.lends() && !needed.getOrDefault(n.name(), true));
     }
 
     // 7. Lend idle reserved nodes, only while no node-set pod waits for a node.
     boolean anyWaiting = !in.waiting().isEmpty();
     Duration nextLend = null;
-    if (policy.lends() && !anyWaiting) {
-      Duration idle = Duration.ofSeconds(policy.lending.idleSeconds == null ? 300 : policy.lending.idleSeconds);
+    if (grant.lends() && !anyWaiting) {
+      Duration idle = Duration.ofSeconds(grant.idleSeconds());
       for (FleetNode n : members) {
         Instant since = emptySince.get(n.name());
         if (since == null || moved.containsKey(n.name()) || !n.ready()) {
@@ -313,8 +335,9 @@ public final class PoolPlan {
   private void reclaim(FleetNode n, String why) {
     reclaimedNow.add(n.name());
     List<PodOnNode> evict = n.evictable();
-    if (evict.isEmpty()) {
-      moves.add(new Move(n.name(), Action.RECLAIM, State.SLURM, "reclaimed for Slurm: " + why));
+    if (evict.isEmpty() || !grant.mayEvict()) {
+      moves.add(new Move(n.name(), Action.RECLAIM, State.SLURM, "reclaimed for Slurm: " + why
+          + (evict.isEmpty() ? "" : "; its " + evict.size() + " Kubernetes pod(s) stay: the SlurmNodePool allows no eviction")));
       states.put(n.name(), State.SLURM);
       return;
     }
@@ -327,8 +350,9 @@ public final class PoolPlan {
   /** {@code mayCallOff}: lending is on and no waiting node-set pod needs this node. */
   private void progressReclaim(FleetNode n, String blockedReason, boolean mayCallOff) {
     List<PodOnNode> evict = n.evictable();
-    if (evict.isEmpty()) {
-      moves.add(new Move(n.name(), Action.RECLAIMED, State.SLURM, "reclaimed for Slurm: its Kubernetes pods are gone"));
+    if (evict.isEmpty() || !grant.mayEvict()) {
+      moves.add(new Move(n.name(), Action.RECLAIMED, State.SLURM, evict.isEmpty() ? "reclaimed for Slurm: its Kubernetes pods are gone"
+          : "reclaimed for Slurm without evictions: the SlurmNodePool allows none, its Kubernetes pods stay"));
       states.put(n.name(), State.SLURM);
       return;
     }
@@ -360,6 +384,11 @@ public final class PoolPlan {
   public FleetStatus status(Map<String, String> refusals) {
     var s = new FleetStatus();
     s.poolLabel = poolLabel;
+    s.pool = grant.pool();
+    s.asked = grant.asked();
+    s.granted = grant.granted();
+    s.refused = new ArrayList<>(grant.refused());
+    s.grantedTolerations = new ArrayList<>(grant.tolerations());
     s.matchingNodes = matching;
     s.wantedNodes = wanted;
     s.poolNodes = states.size();
@@ -395,11 +424,6 @@ public final class PoolPlan {
       return s == State.LENT ? 3 : s == State.RECLAIMING ? 2 : 1;
     }
     return n.usable() ? 4 : 5;
-  }
-
-  private static String selectorWords(FleetSpec policy) {
-    return policy.nodeSelector == null ? "spec.fleet.nodes (no selector)"
-        : "spec.fleet.nodeSelector (" + LabelSelectors.describe(policy.nodeSelector) + ")";
   }
 
   private static String sample(List<String> names) {

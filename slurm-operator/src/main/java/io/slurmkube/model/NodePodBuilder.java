@@ -83,8 +83,8 @@ public final class NodePodBuilder {
           .withAutomountServiceAccountToken(false)
           .withSecurityContext(PodSecurity.pod())
           // With spec.fleet: only reserved nodes of the cluster's own Slurm pool (null otherwise).
-          .withNodeSelector(io.slurmkube.fleet.PoolMarks.podNodeSelector(model.cluster()))
-          .withTolerations(io.slurmkube.fleet.PoolMarks.podTolerations(model.cluster()))
+          .withNodeSelector(io.slurmkube.model.PoolMarks.podNodeSelector(model.cluster()))
+          .withTolerations(io.slurmkube.model.PoolMarks.podTolerations(model.cluster()))
           // The operator drains a node before deleting its pod; this is only for slurmd's own exit.
           .withTerminationGracePeriodSeconds(30L)
           .addNewContainer()

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Bad SlurmCluster and NodeSet specs are refused at admission, with a message that names the field
+ * Bad SlurmCluster, NodeSet and SlurmNodePool specs are refused at admission, with a message that names the field
  * and the fix; every cluster the project ships as an example or runs in e2e is accepted.
  */
 class ValidationIT {
@@ -39,7 +39,7 @@ class ValidationIT {
   @Test
   void corpusHasAtLeastFiftySpecsOfBothKinds() throws IOException {
     assertThat(badSpecs().count()).isGreaterThanOrEqualTo(50);
-    assertThat(badSpecs().map(ValidationIT::kindOf)).contains("SlurmCluster", "NodeSet");
+    assertThat(badSpecs().map(ValidationIT::kindOf)).contains("SlurmCluster", "NodeSet", "SlurmNodePool");
   }
 
   static String kindOf(Path file) {
@@ -59,7 +59,9 @@ class ValidationIT {
     GenericKubernetesResource resource = api.client().genericKubernetesResources(SlurmCluster.GROUP + "/" + SlurmCluster.VERSION, kindOf(file))
         .load(new java.io.ByteArrayInputStream(yaml.getBytes())).item();
 
-    assertThatThrownBy(() -> api.client().resource(resource).inNamespace("default").create())
+    // SlurmNodePools are cluster-scoped.
+    var op = "SlurmNodePool".equals(kindOf(file)) ? api.client().resource(resource) : api.client().resource(resource).inNamespace("default");
+    assertThatThrownBy(op::create)
         .isInstanceOf(KubernetesClientException.class)
         .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(422))
         .hasMessageContaining(expected);
@@ -87,11 +89,17 @@ class ValidationIT {
   @MethodSource("goodSpecs")
   void everyShippedClusterIsAccepted(Path file) throws IOException {
     try (var in = Files.newInputStream(file)) {
-      var clusters = api.client().load(in).items().stream().filter(o -> "SlurmCluster".equals(o.getKind())).toList();
+      var items = api.client().load(in).items();
+      var clusters = items.stream().filter(o -> "SlurmCluster".equals(o.getKind())).toList();
       assertThat(clusters).as("SlurmClusters in " + file).isNotEmpty();
       for (var cluster : clusters) {
         var accepted = api.client().resource(cluster).inNamespace("default").dryRun().create();
         assertThat(accepted.getMetadata().getName()).isEqualTo(cluster.getMetadata().getName());
+      }
+      // The pools an administrator would apply with it.
+      for (var pool : items.stream().filter(o -> "SlurmNodePool".equals(o.getKind())).toList()) {
+        var accepted = api.client().resource(pool).dryRun().create();
+        assertThat(accepted.getMetadata().getName()).isEqualTo(pool.getMetadata().getName());
       }
     }
   }

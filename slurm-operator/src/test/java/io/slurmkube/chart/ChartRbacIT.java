@@ -89,7 +89,9 @@ class ChartRbacIT {
 
   static SlurmCluster load(String file, String namespace) throws Exception {
     try (InputStream in = Files.newInputStream(Path.of("../examples", file))) {
-      SlurmCluster cluster = admin.resources(SlurmCluster.class).load(in).item();
+      // The fleet example also holds the administrator's SlurmNodePool: take the SlurmCluster.
+      SlurmCluster cluster = admin.load(in).items().stream().filter(o -> "SlurmCluster".equals(o.getKind()))
+          .map(o -> admin.getKubernetesSerialization().convertValue(o, SlurmCluster.class)).findFirst().orElseThrow();
       cluster.getMetadata().setNamespace(namespace);
       cluster.getSpec().deletionGracePeriodSeconds = 0;
       return cluster;

@@ -260,14 +260,16 @@ class HelmChartTest {
         Map.entry("ClusterRole /slurmkube-gpu-dra-plugin: resource.k8s.io/resourceslices", "get,list,watch,create,update,patch,delete"),
         Map.entry("ClusterRole /slurmkube-gpu-dra-plugin: resource.k8s.io/resourceclaims", "get"),
         Map.entry("ClusterRole /slurmkube-gpu-dra-plugin: /nodes", "get")));
-    // Slurm pools add the powers over Nodes and, cluster-wide, over the pods of lent nodes; nothing else.
+    // Slurm pools add the powers over Nodes and, cluster-wide, over the pods of lent nodes, and read
+    // the administrators' SlurmNodePools; nothing else.
     assertThat(granted(render("slurmkube", "slurmkube-system", "fleet.enabled=true"), "ClusterRole /slurmkube-operator-cluster"))
         .containsExactlyInAnyOrderEntriesOf(Map.of(
             "storage.k8s.io/storageclasses", "get,list",
             "/nodes", "list,watch,get,update",
             "/pods", "list,watch",
             "/pods/eviction", "create",
-            "policy/poddisruptionbudgets", "list,watch"));
+            "policy/poddisruptionbudgets", "list,watch",
+            "slurmkube.io/slurmnodepools", "list,watch"));
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.slurmkube.fleet;
 
+import io.slurmkube.model.PoolMarks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -62,6 +63,18 @@ class FleetIT {
     for (int i = 0; i < 8; i++) {
       createNode("node-" + i, i < 6 ? "a" : "b");
     }
+    // In rack a as well, but a control-plane node: it never joins, whatever the selectors.
+    createNode("cp-0", "a");
+    client.nodes().withName("cp-0").edit(n -> {
+      n.getMetadata().getLabels().put("node-role.kubernetes.io/control-plane", "");
+      return n;
+    });
+    // The administrator's grant: every racked node, for this namespace, lending allowed, GPU taints tolerable.
+    var pool = FleetFixtures.grant("rack", true, NS);
+    var gpu = new io.slurmkube.api.SlurmNodePoolSpec.TolerableTaint();
+    gpu.key = "nvidia.com/gpu";
+    pool.getSpec().tolerableTaints.add(gpu);
+    client.resource(pool).create();
     client.nodes().list().getItems().forEach(n -> untouched.put(n.getMetadata().getName(), n.getMetadata().getResourceVersion()));
     operator = OperatorUnderTest.start(api, NS, "garbagecollector,disruption");
   }
@@ -85,6 +98,11 @@ class FleetIT {
           .build());
       return n;
     });
+  }
+
+  static io.fabric8.kubernetes.api.model.Toleration toleration(String key, String value, String effect) {
+    return new io.fabric8.kubernetes.api.model.TolerationBuilder().withKey(key).withOperator(value == null ? "Exists" : "Equal")
+        .withValue(value).withEffect(effect).build();
   }
 
   static SlurmCluster cluster(String name, FleetSpec fleet) {
@@ -186,7 +204,10 @@ class FleetIT {
   @Test
   @Order(1)
   void thePoolIsMarkedAsDeclaredAndNoOtherNodeIsTouched() {
-    client.resource(cluster("hpc", rackA(4))).create();
+    var fleet = rackA(4);
+    fleet.podTolerations.add(toleration("nvidia.com/gpu", null, "NoSchedule"));
+    fleet.podTolerations.add(toleration("dedicated", "web", "NoExecute"));
+    client.resource(cluster("hpc", fleet)).create();
     await("four rack-a nodes in the pool").atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
       var pool = nodesIn(POOL);
       assertThat(pool).hasSize(4).allSatisfy(n -> {
@@ -199,12 +220,16 @@ class FleetIT {
     });
     // Nodes 0-3 joined (by name); 4 and 5 match but the count is 4; 6 and 7 are in rack b.
     assertThat(names(nodesIn(POOL))).containsExactly("node-0", "node-1", "node-2", "node-3");
-    for (String other : List.of("node-4", "node-5", "node-6", "node-7")) {
+    for (String other : List.of("node-4", "node-5", "node-6", "node-7", "cp-0")) {
       assertThat(node(other).getMetadata().getResourceVersion()).as("%s untouched", other).isEqualTo(untouched.get(other));
     }
     assertThat(events("hpc", "PoolNodeAdded")).hasSize(4);
     assertThat(hpc().getMetadata().getFinalizers()).contains(FleetReconciler.FINALIZER);
     assertThat(hpc().getStatus().fleet.poolLabel).isEqualTo("slurmkube.io/pool=" + POOL);
+    assertThat(hpc().getStatus().fleet.conditions).singleElement().satisfies(c -> {
+      assertThat(c.getType()).isEqualTo("PoolGranted");
+      assertThat(c.getStatus()).isEqualTo("True");
+    });
   }
 
   @Test
@@ -243,6 +268,16 @@ class FleetIT {
       assertThat(t.getValue()).isEqualTo(POOL);
       assertThat(t.getEffect()).isEqualTo("NoSchedule");
     });
+    // The pool grants the GPU taint, not the other one: the pod tolerates only what was granted.
+    // (The API server adds its own not-ready/unreachable tolerations.)
+    assertThat(pod.getSpec().getTolerations()).extracting(t -> t.getKey())
+        .contains(PoolMarks.POOL, "nvidia.com/gpu").doesNotContain("dedicated");
+    assertThat(hpc().getStatus().fleet.refused).singleElement().asString()
+        .contains("spec.fleet.podTolerations dedicated=web:NoExecute: not covered by SlurmNodePool hpc-nodes");
+    assertThat(hpc().getStatus().fleet.conditions).singleElement()
+        .satisfies(c -> assertThat(c.getReason()).isEqualTo("PartlyGranted"));
+    assertThat(events("hpc", "PoolPartlyRefused")).singleElement()
+        .satisfies(e -> assertThat(e.getType()).isEqualTo("Warning"));
     bindAndRun(NS, "hpc-cpu-0", "node-2");
   }
 
@@ -352,8 +387,9 @@ class FleetIT {
       assertThat(names(nodesIn("fleet-it.other"))).containsExactly("node-4", "node-5");
       var fleet = fleet("other");
       assertThat(fleet.problems).anySatisfy(p -> assertThat(p)
-          .contains("4 node(s) matching spec.fleet.nodeSelector are in the pool of SlurmCluster fleet-it/hpc"));
-      assertThat(fleet.problems).anySatisfy(p -> assertThat(p).contains("spec.fleet.nodes asks for 5 nodes but only 2 can join"));
+          .contains("4 node(s) matching the selectors are in the pool of SlurmCluster fleet-it/hpc"));
+      assertThat(fleet.problems).anySatisfy(p -> assertThat(p).contains("the pool may have 5 nodes but only 2 can join"));
+      assertThat(fleet.problems).anySatisfy(p -> assertThat(p).contains("1 control-plane node(s) match the selectors (cp-0)"));
     });
     // Each node is in one pool, and the first cluster's pool did not move.
     assertThat(names(nodesIn(POOL))).containsExactly("node-0", "node-1", "node-2", "node-3");
@@ -362,6 +398,7 @@ class FleetIT {
       assertThat(pools).as("pool taints on %s", n.getMetadata().getName()).isLessThanOrEqualTo(1);
     }
     assertThat(events("other", "FleetProblem")).isNotEmpty();
+    assertThat(node("cp-0").getMetadata().getResourceVersion()).as("cp-0 untouched").isEqualTo(untouched.get("cp-0"));
   }
 
   @Test
@@ -371,13 +408,85 @@ class FleetIT {
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
       var status = fleet("nowhere");
       assertThat(status.problems).singleElement().asString()
-          .contains("spec.fleet.nodeSelector (rack=z) matches no node");
+          .contains("no node matches SlurmNodePool hpc-nodes's selector and spec.fleet.nodeSelector (rack and rack=z");
       assertThat(status.poolNodes).isZero();
     });
   }
 
   @Test
   @Order(9)
+  void aClusterInANamespaceNotGrantedTouchesNoNodeAndSaysSoUntilTheAdministratorGrantsIt() {
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("outsider").endMetadata().build()).create();
+    Map<String, String> before = new HashMap<>();
+    client.nodes().list().getItems().forEach(n -> before.put(n.getMetadata().getName(), n.getMetadata().getResourceVersion()));
+    client.resource(FleetFixtures.cluster("outsider", "hpc", FleetFixtures.selecting("rack", "b", 1))).create();
+    await("the refusal in status").atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      var c = client.resources(SlurmCluster.class).inNamespace("outsider").withName("hpc").get();
+      assertThat(c.getStatus()).isNotNull();
+      assertThat(c.getStatus().fleet).isNotNull();
+      var status = c.getStatus().fleet;
+      assertThat(status.conditions).singleElement().satisfies(cond -> {
+        assertThat(cond.getType()).isEqualTo("PoolGranted");
+        assertThat(cond.getStatus()).isEqualTo("False");
+        assertThat(cond.getReason()).isEqualTo("NamespaceNotGranted");
+        assertThat(cond.getMessage()).contains("SlurmNodePool hpc-nodes does not grant namespace outsider");
+      });
+      assertThat(status.refused).singleElement().asString().contains("does not grant namespace outsider");
+      assertThat(status.granted.nodes).isZero();
+      assertThat(status.poolNodes).isZero();
+    });
+    assertThat(client.v1().events().inNamespace("outsider").list().getItems())
+        .anySatisfy(e -> {
+          assertThat(e.getReason()).isEqualTo("PoolRefused");
+          assertThat(e.getType()).isEqualTo("Warning");
+        });
+    // No node was written to on its behalf.
+    await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+      assertThat(nodesIn("outsider.hpc")).isEmpty();
+      assertThat(node("node-6").getMetadata().getResourceVersion()).isEqualTo(before.get("node-6"));
+      assertThat(node("node-7").getMetadata().getResourceVersion()).isEqualTo(before.get("node-7"));
+    });
+
+    // The administrator grants the namespace: the change to the pool wakes the cluster, which takes its node.
+    client.resources(io.slurmkube.api.SlurmNodePool.class).withName(FleetFixtures.POOL_NAME).edit(p -> {
+      p.getSpec().namespaces.add("outsider");
+      return p;
+    });
+    await("granted, one rack-b node joins").atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      assertThat(names(nodesIn("outsider.hpc"))).containsExactly("node-6");
+      var status = client.resources(SlurmCluster.class).inNamespace("outsider").withName("hpc").get().getStatus().fleet;
+      assertThat(status.conditions).singleElement().satisfies(cond -> assertThat(cond.getStatus()).isEqualTo("True"));
+      assertThat(status.refused).isEmpty();
+    });
+    // ... and withdraws it: the marks come off again.
+    client.resources(io.slurmkube.api.SlurmNodePool.class).withName(FleetFixtures.POOL_NAME).edit(p -> {
+      p.getSpec().namespaces.remove("outsider");
+      return p;
+    });
+    await("grant withdrawn, node released").atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      assertThat(nodesIn("outsider.hpc")).isEmpty();
+      assertThat(tainted(node("node-6"), "outsider.hpc")).isFalse();
+    });
+    client.resources(SlurmCluster.class).inNamespace("outsider").withName("hpc").delete();
+  }
+
+  @Test
+  @Order(10)
+  void aClusterNamingNoExistingPoolTouchesNoNode() {
+    var fleet = rackA(1);
+    fleet.pool = "no-such-pool";
+    client.resource(cluster("unpooled", fleet)).create();
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      var status = fleet("unpooled");
+      assertThat(status.conditions).singleElement().satisfies(c -> assertThat(c.getReason()).isEqualTo("PoolNotFound"));
+      assertThat(status.problems).singleElement().asString().contains("SlurmNodePool no-such-pool (spec.fleet.pool) does not exist");
+    });
+    assertThat(nodesIn("fleet-it.unpooled")).isEmpty();
+    client.resources(SlurmCluster.class).inNamespace(NS).withName("unpooled").delete();
+  }
+
+  @Test
+  @Order(11)
   void deletingAClusterOrRemovingItsPolicyTakesEveryMarkOff() {
     client.resources(SlurmCluster.class).inNamespace(NS).withName("other").delete();
     client.resources(SlurmCluster.class).inNamespace(NS).withName("nowhere").delete();
@@ -411,11 +520,22 @@ class FleetIT {
   }
 
   @Test
-  @Order(10)
+  @Order(12)
   void theFleetExampleIsAcceptedAndReportsItsPool() throws Exception {
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("fleet-example").endMetadata().build()).create();
     try (var in = java.nio.file.Files.newInputStream(java.nio.file.Path.of("../examples/slurmcluster-fleet.yaml"))) {
-      SlurmCluster example = client.resources(SlurmCluster.class).load(in).item();
+      var serialization = client.getKubernetesSerialization();
+      var items = client.load(in).items();
+      // The example's grant replaces the test's pool of the same name, for the example's namespace too.
+      var pool = items.stream().filter(o -> "SlurmNodePool".equals(o.getKind()))
+          .map(o -> serialization.convertValue(o, io.slurmkube.api.SlurmNodePool.class)).findFirst().orElseThrow();
+      pool.getSpec().namespaces.add("fleet-example");
+      client.resources(io.slurmkube.api.SlurmNodePool.class).withName(pool.getMetadata().getName()).delete();
+      await().atMost(Duration.ofSeconds(10)).until(() ->
+          client.resources(io.slurmkube.api.SlurmNodePool.class).withName(pool.getMetadata().getName()).get() == null);
+      client.resource(pool).create();
+      SlurmCluster example = items.stream().filter(o -> "SlurmCluster".equals(o.getKind()))
+          .map(o -> serialization.convertValue(o, SlurmCluster.class)).findFirst().orElseThrow();
       example.getMetadata().setNamespace("fleet-example");
       client.resource(example).create();
     }
@@ -426,7 +546,8 @@ class FleetIT {
       assertThat(status).isNotNull();
       assertThat(status.poolLabel).isEqualTo("slurmkube.io/pool=fleet-example.hpc");
       // No node here carries the example's candidate label: the status says so, nothing is marked.
-      assertThat(status.problems).anySatisfy(p -> assertThat(p).contains("matches no node"));
+      assertThat(status.problems).singleElement().asString()
+          .contains("no node matches SlurmNodePool hpc-nodes's selector (slurmkube.io/fleet-candidate=hpc, no control-plane node)");
     });
     assertThat(nodesIn("fleet-example.hpc")).isEmpty();
   }

@@ -1,11 +1,12 @@
 package io.slurmkube.fleet;
 
+import io.slurmkube.model.PoolMarks;
 import io.slurmkube.api.FleetSpec;
 import io.slurmkube.fleet.FleetNode.PodOnNode;
 import io.slurmkube.fleet.FleetNode.Resources;
 import io.slurmkube.fleet.FleetNode.Role;
 import io.slurmkube.fleet.FleetNode.WaitingPod;
-import io.slurmkube.fleet.PoolMarks.State;
+import io.slurmkube.model.PoolMarks.State;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -103,6 +104,8 @@ public final class PoolPlanBench {
     for (int w = 0; w < count * 15 / 100; w++) {
       waiting.add(new WaitingPod("demo-cpu-w" + w, new Resources(60_000, 200L << 30), true));
     }
-    return new PoolPlan.Input(pool, policy, nodes, waiting, new HashMap<>(), Map.of(), Instant.now());
+    policy.pool = FleetFixtures.POOL_NAME;
+    var grant = PoolGrant.of("hpc", policy, FleetFixtures.grant("fleet", true, "hpc"));
+    return new PoolPlan.Input(pool, grant, nodes, waiting, new HashMap<>(), Map.of(), Instant.now());
   }
 }

@@ -1,5 +1,6 @@
 package io.slurmkube.fleet;
 
+import io.slurmkube.model.PoolMarks;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.slurmkube.api.FleetSpec;
@@ -7,7 +8,7 @@ import io.slurmkube.fleet.FleetNode.PodOnNode;
 import io.slurmkube.fleet.FleetNode.Resources;
 import io.slurmkube.fleet.FleetNode.Role;
 import io.slurmkube.fleet.FleetNode.WaitingPod;
-import io.slurmkube.fleet.PoolMarks.State;
+import io.slurmkube.model.PoolMarks.State;
 import io.slurmkube.fleet.PoolPlan.Action;
 import io.slurmkube.fleet.PoolPlan.Move;
 import java.time.Duration;
@@ -91,7 +92,12 @@ class PoolPlanTest {
 
   static PoolPlan plan(FleetSpec policy, List<FleetNode> nodes, List<WaitingPod> waiting,
       Map<String, Instant> emptySince, Map<String, String> blocked) {
-    return PoolPlan.decide(new PoolPlan.Input(POOL, policy, nodes, waiting, emptySince, blocked, NOW));
+    return plan(PoolGrant.of("hpc", policy, FleetFixtures.grant("rack", true, "hpc")), nodes, waiting, emptySince, blocked);
+  }
+
+  static PoolPlan plan(PoolGrant grant, List<FleetNode> nodes, List<WaitingPod> waiting,
+      Map<String, Instant> emptySince, Map<String, String> blocked) {
+    return PoolPlan.decide(new PoolPlan.Input(POOL, grant, nodes, waiting, emptySince, blocked, NOW));
   }
 
   static List<String> nodesWith(PoolPlan plan, Action action) {
@@ -128,14 +134,14 @@ class PoolPlanTest {
     var plan = plan(lending(1, 60), List.of(lent("a1"), reserved("a2"), reserved("a3", slurmd("demo-cpu-0"))));
     assertThat(nodesWith(plan, Action.LEAVE)).containsExactlyInAnyOrder("a1", "a2");
     assertThat(plan.moves()).filteredOn(m -> m.action() == Action.LEAVE)
-        .allSatisfy(m -> assertThat(m.reason()).contains("spec.fleet.nodes is 1"));
+        .allSatisfy(m -> assertThat(m.reason()).contains("the pool may have 1 nodes and has more"));
   }
 
   @Test
   void aNodeThatStopsMatchingLeavesThePool() {
     var plan = plan(policy(null), List.of(reserved("a1"), node("b1", "b", POOL, State.SLURM)));
     assertThat(nodesWith(plan, Action.LEAVE)).containsExactly("b1");
-    assertThat(plan.moves().get(0).reason()).contains("no longer matches spec.fleet.nodeSelector (rack=a)");
+    assertThat(plan.moves().get(0).reason()).contains("no longer matches the selectors (rack and rack=a, no control-plane node)");
   }
 
   @Test
@@ -144,7 +150,7 @@ class PoolPlanTest {
     var plan = plan(policy(null), List.of(free("a1"), theirs));
     assertThat(plan.moves()).extracting(Move::node).containsExactly("a1");
     assertThat(plan.problems()).singleElement().asString()
-        .contains("1 node(s) matching spec.fleet.nodeSelector are in the pool of SlurmCluster hpc/other (a2)")
+        .contains("1 node(s) matching the selectors are in the pool of SlurmCluster hpc/other (a2)")
         .contains("they stay there");
   }
 
@@ -153,8 +159,8 @@ class PoolPlanTest {
     var plan = plan(policy(null), List.of(node("b1", "b", null, null)));
     assertThat(plan.moves()).isEmpty();
     assertThat(plan.problems()).singleElement().asString()
-        .contains("spec.fleet.nodeSelector (rack=a) matches no node");
-    assertThat(plan.status(Map.of()).message).contains("matches no node");
+        .contains("no node matches SlurmNodePool hpc-nodes's selector and spec.fleet.nodeSelector (rack and rack=a, no control-plane node)");
+    assertThat(plan.status(Map.of()).message).contains("no node matches");
   }
 
   @Test
@@ -162,19 +168,20 @@ class PoolPlanTest {
     var plan = plan(policy(5), List.of(free("a1"), free("a2"), node("a3", "a", "hpc.other", State.SLURM)));
     assertThat(nodesWith(plan, Action.JOIN)).containsExactly("a1", "a2");
     assertThat(plan.problems()).anySatisfy(p -> assertThat(p)
-        .contains("spec.fleet.nodes asks for 5 nodes but only 2 can join (3 match spec.fleet.nodeSelector, 1 of them in other pools)"));
+        .contains("the pool may have 5 nodes but only 2 can join (3 match the selectors, 1 of them in other pools)"));
     var status = plan.status(Map.of());
     assertThat(status.wantedNodes).isEqualTo(5);
     assertThat(status.poolNodes).isEqualTo(2);
   }
 
   @Test
-  void aCountWithoutSelectorTakesAnyNodeNotInAnotherPool() {
+  void aCountWithoutClusterSelectorTakesAnyOfThePoolsNodesNotInAnotherPool() {
     var p = new FleetSpec();
+    p.pool = FleetFixtures.POOL_NAME;
     p.nodes = 2;
     var plan = plan(p, List.of(node("x", "b", "hpc.other", State.SLURM), node("y", "c", null, null), node("z", "d", null, null)));
     assertThat(nodesWith(plan, Action.JOIN)).containsExactly("y", "z");
-    assertThat(plan.problems()).isEmpty();
+    assertThat(plan.problems()).singleElement().asString().contains("in the pool of SlurmCluster hpc/other (x)");
   }
 
   @Test
@@ -380,5 +387,79 @@ class PoolPlanTest {
         "hpc/demo", null, true, true, NODE, List.of());
     var plan = plan(lending(null, 60), List.of(cordoned, lent("a2", web("w2"))), List.of(waiting("demo-cpu-0")), Map.of(), Map.of());
     assertThat(nodesWith(plan, Action.RECLAIM)).containsExactly("a2");
+  }
+
+  // ---------------------------------------------------------------- grants
+
+  @Test
+  void withoutAGrantNoNodeJoinsAndTheClusterIsToldWhy() {
+    var notHere = PoolGrant.of("hpc", policy(null), FleetFixtures.grant("rack", true, "other-team"));
+    var plan = plan(notHere, List.of(free("a1"), free("a2")), List.of(), Map.of(), Map.of());
+    assertThat(plan.moves()).isEmpty();
+    assertThat(plan.problems()).singleElement().asString()
+        .contains("SlurmNodePool hpc-nodes does not grant namespace hpc");
+    var status = plan.status(Map.of());
+    assertThat(status.poolNodes).isZero();
+    assertThat(status.refused).singleElement().asString().contains("does not grant namespace hpc");
+
+    var missing = PoolGrant.of("hpc", policy(null), null);
+    assertThat(plan(missing, List.of(free("a1")), List.of(), Map.of(), Map.of()).moves()).isEmpty();
+    assertThat(missing.refused()).singleElement().asString().contains("SlurmNodePool hpc-nodes (spec.fleet.pool) does not exist");
+  }
+
+  @Test
+  void aWithdrawnGrantTakesTheMarksOffEveryNodeOfThePool() {
+    var withdrawn = PoolGrant.of("hpc", policy(null), FleetFixtures.grant("rack", true, "other-team"));
+    var plan = plan(withdrawn, List.of(reserved("a1", slurmd("demo-cpu-0")), lent("a2", web("w1"))), List.of(), Map.of(), Map.of());
+    assertThat(plan.moves()).extracting(Move::node, Move::action).containsExactlyInAnyOrder(
+        org.assertj.core.groups.Tuple.tuple("a1", Action.LEAVE), org.assertj.core.groups.Tuple.tuple("a2", Action.LEAVE));
+    assertThat(plan.evictions()).isEmpty();
+  }
+
+  @Test
+  void controlPlaneNodesNeverJoinWhateverTheSelectorsSay() {
+    var cp = new FleetNode("cp1", Map.of("rack", "a", "node-role.kubernetes.io/control-plane", ""), null, null, true, false, NODE, List.of());
+    var master = new FleetNode("m1", Map.of("rack", "a", "node-role.kubernetes.io/master", ""), null, null, true, false, NODE, List.of());
+    var oldMember = new FleetNode("cp2", Map.of("rack", "a", "node-role.kubernetes.io/control-plane", "", PoolMarks.POOL, POOL,
+        PoolMarks.STATE, "slurm"), "hpc/demo", POOL, true, false, NODE, List.of());
+    var plan = plan(policy(null), List.of(cp, master, oldMember, free("a1")));
+    assertThat(nodesWith(plan, Action.JOIN)).containsExactly("a1");
+    assertThat(plan.moves()).filteredOn(m -> m.action() == Action.LEAVE).singleElement()
+        .satisfies(m -> assertThat(m.node()).isEqualTo("cp2"))
+        .satisfies(m -> assertThat(m.reason()).contains("control-plane node"));
+    assertThat(plan.problems()).anySatisfy(p -> assertThat(p).contains("3 control-plane node(s) match the selectors")
+        .contains("never join"));
+  }
+
+  @Test
+  void thePoolsMaximumCapsTheCountAskedFor() {
+    var pool = FleetFixtures.grant("rack", true, "hpc");
+    pool.getSpec().maxNodesPerCluster = 2;
+    var grant = PoolGrant.of("hpc", policy(5), pool);
+    var plan = plan(grant, List.of(free("a1"), free("a2"), free("a3")), List.of(), Map.of(), Map.of());
+    assertThat(nodesWith(plan, Action.JOIN)).containsExactly("a1", "a2");
+    var status = plan.status(Map.of());
+    assertThat(status.asked.nodes).isEqualTo(5);
+    assertThat(status.granted.nodes).isEqualTo(2);
+    assertThat(status.refused).singleElement().asString()
+        .contains("spec.fleet.nodes asks for 5 nodes; SlurmNodePool hpc-nodes allows 2 per cluster");
+  }
+
+  @Test
+  void withoutLendingAllowedNothingIsLentAndNoPodIsEvicted() {
+    var grant = PoolGrant.of("hpc", lending(null, 0), FleetFixtures.grant("rack", false, "hpc"));
+    assertThat(grant.refused()).singleElement().asString().contains("does not allow lending");
+    var idle = plan(grant, List.of(reserved("a1")), List.of(), Map.of("a1", NOW.minusSeconds(600)), Map.of());
+    assertThat(nodesWith(idle, Action.LEND)).isEmpty();
+    // A node lent before the grant changed comes back by its taint alone: its pods stay.
+    var lentBefore = plan(grant, List.of(lent("a1", web("w1"))), List.of(waiting("demo-cpu-0")), Map.of(), Map.of());
+    assertThat(lentBefore.evictions()).isEmpty();
+    assertThat(lentBefore.moves()).singleElement().satisfies(m -> {
+      assertThat(m.to()).isEqualTo(State.SLURM);
+      assertThat(m.reason()).contains("allows no eviction");
+    });
+    var reclaimingBefore = plan(grant, List.of(reclaiming("a1", web("w1"))), List.of(waiting("demo-cpu-0")), Map.of(), Map.of());
+    assertThat(reclaimingBefore.evictions()).isEmpty();
+    assertThat(nodesWith(reclaimingBefore, Action.RECLAIMED)).containsExactly("a1");
   }
 }

@@ -80,14 +80,15 @@ class PodTemplatesTest {
     var cluster = Fixtures.cluster();
     cluster.getSpec().fleet = new FleetSpec();
     cluster.getSpec().fleet.nodes = 2;
+    cluster.getSpec().fleet.pool = "hpc-nodes";
     var template = new PodTemplate();
-    template.spec.nodeSelector.put(io.slurmkube.fleet.PoolMarks.POOL, "someone-elses-pool");
+    template.spec.nodeSelector.put(io.slurmkube.model.PoolMarks.POOL, "someone-elses-pool");
     template.spec.nodeSelector.put("zone", "a");
     cluster.getSpec().nodeSets.get(0).template = template;
     var model = new ClusterModel(cluster);
     var pod = NodePodBuilder.build(model, nodeSet(model), 0);
     assertThat(pod.getSpec().getNodeSelector())
-        .containsEntry(io.slurmkube.fleet.PoolMarks.POOL, "hpc.demo")
+        .containsEntry(io.slurmkube.model.PoolMarks.POOL, "hpc.demo")
         .containsEntry("zone", "a");
   }
 

@@ -1,4 +1,4 @@
-package io.slurmkube.fleet;
+package io.slurmkube.model;
 
 import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.TaintBuilder;
@@ -28,7 +28,7 @@ public final class PoolMarks {
   /** Annotation: the SlurmCluster whose pool this is, as namespace/name. */
   public static final String OWNER = "slurmkube.io/pool-owner";
   public static final String TAINT_EFFECT = "NoSchedule";
-  static final int MAX_LABEL_VALUE = 63;
+  public static final int MAX_LABEL_VALUE = 63;
 
   /** A pool node's state, as the value of the {@code slurmkube.io/pool-state} label. */
   public enum State {
@@ -97,7 +97,12 @@ public final class PoolMarks {
     return selector;
   }
 
-  /** The toleration of the pool's own taint, plus spec.fleet.podTolerations. Null without a fleet policy. */
+  /**
+   * The toleration of the pool's own taint, plus those of spec.fleet.podTolerations that the
+   * SlurmNodePool granted (status.fleet.grantedTolerations, written by the fleet controller): a
+   * toleration the pool does not cover never reaches a pod, and one taken out of the spec leaves at
+   * once. Null without a fleet policy.
+   */
   public static List<Toleration> podTolerations(SlurmCluster cluster) {
     var fleet = cluster.getSpec().fleet;
     if (fleet == null) {
@@ -106,8 +111,9 @@ public final class PoolMarks {
     List<Toleration> tolerations = new ArrayList<>();
     tolerations.add(new TolerationBuilder()
         .withKey(POOL).withOperator("Equal").withValue(poolId(cluster)).withEffect(TAINT_EFFECT).build());
-    if (fleet.podTolerations != null) {
-      tolerations.addAll(fleet.podTolerations);
+    var status = cluster.getStatus() == null ? null : cluster.getStatus().fleet;
+    if (fleet.podTolerations != null && status != null && status.grantedTolerations != null) {
+      fleet.podTolerations.stream().filter(status.grantedTolerations::contains).forEach(tolerations::add);
     }
     return tolerations;
   }

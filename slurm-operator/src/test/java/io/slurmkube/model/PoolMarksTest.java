@@ -1,4 +1,4 @@
-package io.slurmkube.fleet;
+package io.slurmkube.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,7 +18,9 @@ import org.junit.jupiter.api.Test;
 class PoolMarksTest {
 
   static SlurmCluster cluster(FleetSpec fleet) {
-    return FleetFixtures.cluster("hpc", "demo", fleet);
+    var cluster = Fixtures.cluster();
+    cluster.getSpec().fleet = fleet;
+    return cluster;
   }
 
   static Pod slurmdPod(SlurmCluster cluster) {
@@ -35,14 +37,26 @@ class PoolMarksTest {
   void withAFleetPolicyASlurmdPodGoesOnlyToReservedNodesOfItsOwnPool() {
     var fleet = new FleetSpec();
     fleet.nodes = 3;
-    fleet.podTolerations.add(new TolerationBuilder().withKey("nvidia.com/gpu").withOperator("Exists").withEffect("NoSchedule").build());
-    Pod pod = slurmdPod(cluster(fleet));
+    fleet.pool = "hpc-nodes";
+    var gpu = new TolerationBuilder().withKey("nvidia.com/gpu").withOperator("Exists").withEffect("NoSchedule").build();
+    fleet.podTolerations.add(gpu);
+    SlurmCluster cluster = cluster(fleet);
+    // Not granted (yet): the pod tolerates its own pool's taint only.
+    assertThat(slurmdPod(cluster).getSpec().getTolerations()).extracting(t -> t.getKey() + "=" + t.getValue() + ":" + t.getEffect())
+        .containsExactly("slurmkube.io/pool=hpc.demo:NoSchedule");
+    cluster.setStatus(new io.slurmkube.api.SlurmClusterStatus());
+    cluster.getStatus().fleet = new io.slurmkube.api.FleetStatus();
+    cluster.getStatus().fleet.grantedTolerations.add(new TolerationBuilder(gpu).build());
+    Pod pod = slurmdPod(cluster);
     assertThat(pod.getSpec().getNodeSelector())
         .containsEntry("slurmkube.io/pool", "hpc.demo")
         .containsEntry("slurmkube.io/pool-state", "slurm")
         .hasSize(2);
     assertThat(pod.getSpec().getTolerations()).extracting(t -> t.getKey() + "=" + t.getValue() + ":" + t.getEffect())
         .containsExactly("slurmkube.io/pool=hpc.demo:NoSchedule", "nvidia.com/gpu=null:NoSchedule");
+    // Taken out of the spec, it leaves the pod at once, granted or not.
+    cluster.getSpec().fleet.podTolerations.clear();
+    assertThat(slurmdPod(cluster).getSpec().getTolerations()).hasSize(1);
     assertThat(PoolMarks.tolerates(pod.getSpec().getTolerations(), "hpc.demo")).isTrue();
     assertThat(PoolMarks.tolerates(pod.getSpec().getTolerations(), "hpc.other")).isFalse();
   }
