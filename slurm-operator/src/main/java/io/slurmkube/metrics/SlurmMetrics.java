@@ -55,6 +55,11 @@ public final class SlurmMetrics {
    */
   private final Map<String, Map<Long, Instant>> submitted = new ConcurrentHashMap<>();
   private static final Instant UNKNOWN = Instant.MIN;
+  /**
+   * The listing each cluster's gauges were last computed from: every autoscaling node set of a
+   * cluster passes the same shared read (SharedReadsClient) every second; it is counted once.
+   */
+  private final Map<String, List<SlurmJob>> lastListing = new ConcurrentHashMap<>();
   /** Pending jobs already counted in the submit-to-decision histogram, per node set. */
   private final Map<String, Set<Long>> decidedJobs = new ConcurrentHashMap<>();
 
@@ -82,6 +87,9 @@ public final class SlurmMetrics {
 
   /** The queue of a cluster as just read (pending and running jobs at least). */
   public synchronized void queue(String namespace, String cluster, List<SlurmJob> jobs, Instant now) {
+    if (lastListing.put(key(namespace, cluster), jobs) == jobs) {
+      return; // the very listing already counted (same object, not merely equal)
+    }
     Map<List<String>, Long> byPartitionAndReason = new TreeMap<>(java.util.Comparator.comparing(Object::toString));
     Map<String, Long> runningByPartition = new TreeMap<>();
     Set<Long> runningNow = new HashSet<>();
@@ -209,6 +217,7 @@ public final class SlurmMetrics {
     runningRows.remove(key);
     runningJobs.remove(key);
     submitted.remove(key);
+    lastListing.remove(key);
     pending.register(flatten(pendingRows), true);
     running.register(flatten(runningRows), true);
   }

@@ -24,7 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
 final class AppliedInputs {
   static final Duration REAPPLY = Duration.ofMinutes(5);
 
-  private record Inputs(Long generation, String keySet, SortedSet<String> owned) {}
+  /** What a pass applies from. */
+  record Inputs(Long generation, String keySet, SortedSet<String> owned) {}
 
   private record Applied(Inputs inputs, Instant at) {}
 
@@ -36,7 +37,7 @@ final class AppliedInputs {
   }
 
   /** What a pass would apply from: the cluster's generation, the key set, the owned objects' versions. */
-  static Object inputs(SlurmCluster cluster, String keySet, Collection<? extends HasMetadata> owned) {
+  static Inputs inputs(SlurmCluster cluster, String keySet, Collection<? extends HasMetadata> owned) {
     SortedSet<String> versions = new TreeSet<>();
     for (HasMetadata o : owned) {
       versions.add(o.getKind() + "/" + o.getMetadata().getName() + "@" + o.getMetadata().getResourceVersion());
@@ -45,15 +46,15 @@ final class AppliedInputs {
   }
 
   /** True when the last clean pass applied from the same inputs, less than REAPPLY ago. */
-  boolean unchanged(SlurmCluster cluster, Object inputs) {
+  boolean unchanged(SlurmCluster cluster, Inputs inputs) {
     Applied last = applied.get(ResourceID.fromResource(cluster));
     return last != null && last.inputs().equals(inputs) && clock.instant().isBefore(last.at().plus(REAPPLY));
   }
 
   /** After a pass: remembered if it applied everything without a problem, forgotten otherwise. */
-  void record(SlurmCluster cluster, Object inputs, boolean clean) {
+  void record(SlurmCluster cluster, Inputs inputs, boolean clean) {
     if (clean) {
-      applied.put(ResourceID.fromResource(cluster), new Applied((Inputs) inputs, clock.instant()));
+      applied.put(ResourceID.fromResource(cluster), new Applied(inputs, clock.instant()));
     } else {
       forget(cluster);
     }

@@ -161,7 +161,7 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
     var model = new ClusterModel(cluster, keySet);
     var log = new StepLog();
     // Each object was applied from these very inputs, cleanly, lately: nothing to send.
-    Object inputs = AppliedInputs.inputs(cluster, keySet, owned(context));
+    AppliedInputs.Inputs inputs = AppliedInputs.inputs(cluster, keySet, owned(context));
     if (!appliedInputs.unchanged(cluster, inputs)) {
       for (Step step : steps()) {
         try {
