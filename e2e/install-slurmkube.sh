@@ -10,12 +10,12 @@ NAMESPACE=${SLURMKUBE_OPERATOR_NAMESPACE:-slurmkube-system}
 eval "$("$ROOT/e2e/substrate/cluster.sh" env)"
 
 [ -f "$ROOT/slurm-operator/target/slurm-operator.jar" ] || die "no operator jar: run ./mvnw -pl slurm-operator package -DskipTests"
-slurmd=$("$IMAGES" build "$ROOT/slurmd-image" slurmkube.local/slurmd:24.11)
+slurmd=$("$IMAGES" build "$ROOT/slurmd-image" slurmkube.local/slurmd:26.05)
 archives=(
-  "$("$IMAGES" build "$ROOT/slurmctld-image" slurmkube.local/slurmctld:24.11)"
+  "$("$IMAGES" build "$ROOT/slurmctld-image" slurmkube.local/slurmctld:26.05)"
   "$slurmd"
   # A team's own node image (OpenMPI, PMIx, Python with NumPy), built FROM the slurmd image.
-  "$("$IMAGES" build "$ROOT/examples/mpi-image" slurmkube.local/slurmd-mpi:24.11 "$slurmd")"
+  "$("$IMAGES" build "$ROOT/examples/mpi-image" slurmkube.local/slurmd-mpi:26.05 "$slurmd")"
   "$("$IMAGES" build "$ROOT/slurm-operator" slurmkube.local/slurm-operator:0.1.0)"
 )
 # The GPU DRA plugin's image, for `--set gpuDra.enabled=true` (needs ./mvnw -pl gpu-dra package).

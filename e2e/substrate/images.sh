@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Builds the images the local cluster runs, with no registry: a Debian trixie base made by
-# debootstrap, the pod sandbox (pause) image, CoreDNS, and any of the project's Dockerfiles.
+# Builds the images the local cluster runs, with no registry: Debian bases made by debootstrap,
+# the pod sandbox (pause) image, CoreDNS, and any of the project's Dockerfiles.
 # Each image is kept as a docker-archive tar in $SLURMKUBE_CACHE/images, keyed by its inputs.
 #
-#   images.sh base                      Debian trixie minbase            -> slurmkube.local/debian:trixie
+#   images.sh base [SUITE]              Debian minbase (default: the suite of $SLURM_RELEASE)
+#                                                                        -> slurmkube.local/debian:SUITE
 #   images.sh pause                     catatonit -P                     -> slurmkube.local/pause:<version>
 #   images.sh coredns                   the CoreDNS built by build-tools -> slurmkube.local/coredns:<version>
 #   images.sh netpol                    kube-network-policies (build-tools) -> slurmkube.local/kube-network-policies:<version>
 #   images.sh build DIR NAME:TAG [PARENT.tar]
-#                                       docker build of DIR (FROM slurmkube.local/debian:trixie, or FROM
-#                                       the image in PARENT.tar, an archive this script built)
+#                                       docker build of DIR (FROM slurmkube.local/debian:SUITE, or FROM
+#                                       the image in PARENT.tar, an archive this script built). A
+#                                       Dockerfile that declares ARG DEBIAN_SUITE and SLURM_DEBIAN_VERSION
+#                                       gets them for $SLURM_RELEASE (versions.env; default 26.05).
 #   images.sh load TAR...               import archives into the local cluster's containerd
 # Every command but `load` prints the path of the archive it produced.
 set -euo pipefail
@@ -18,9 +21,13 @@ require_root "images.sh"
 
 IMAGES=$SLURMKUBE_CACHE/images
 REGISTRY=slurmkube.local
-BASE_TAG=$REGISTRY/debian:trixie
 PAUSE_VERSION=catatonit-1
 mkdir -p "$IMAGES"
+
+# The Debian suite and Slurm package version of $SLURM_RELEASE, from versions.env (SLURM_26_05=...).
+slurm_release_var=SLURM_${SLURM_RELEASE//./_}
+[ -n "${!slurm_release_var:-}" ] || die "no Slurm release $SLURM_RELEASE in e2e/substrate/versions.env (add $slurm_release_var=\"SUITE VERSION\")"
+read -r SLURM_SUITE SLURM_DEBIAN_VERSION <<<"${!slurm_release_var}"
 
 # The Debian mirror this machine's apt already uses, so that debootstrap needs no configuration.
 debian_mirror() {
@@ -48,14 +55,18 @@ pack_rootfs() {
 }
 
 build_base() {
-  local out=$IMAGES/debian-trixie.tar
+  local suite=${1:-$SLURM_SUITE}
+  local out=$IMAGES/debian-$suite.tar
   if [ ! -s "$out" ]; then
-    log "building the Debian trixie base image with debootstrap"
+    log "building the Debian $suite base image with debootstrap"
     local root; root=$(mktemp -d "$IMAGES/.rootfs.XXXXXX")
-    debootstrap --variant=minbase trixie "$root" "$(debian_mirror)" >"$IMAGES/debootstrap.log" 2>&1 \
-      || die "debootstrap failed; see $IMAGES/debootstrap.log"
+    # An older debootstrap has no script for a suite newer than itself: testing is built like sid.
+    local script=/usr/share/debootstrap/scripts/$suite
+    [ -e "$script" ] || script=/usr/share/debootstrap/scripts/sid
+    debootstrap --variant=minbase "$suite" "$root" "$(debian_mirror)" "$script" >"$IMAGES/debootstrap-$suite.log" 2>&1 \
+      || die "debootstrap failed; see $IMAGES/debootstrap-$suite.log"
     rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
-    pack_rootfs "$root" "$BASE_TAG" "$out" --config.cmd /bin/bash
+    pack_rootfs "$root" "$REGISTRY/debian:$suite" "$out" --config.cmd /bin/bash
     rm -rf "$root"
   fi
   echo "$out"
@@ -142,20 +153,30 @@ build_dockerfile() {
   local dir=$1 ref=$2 parent=${3:-}
   [ -f "$dir/Dockerfile" ] || die "no Dockerfile in $dir"
   [ -z "$parent" ] || [ -s "$parent" ] || die "no parent image archive $parent"
-  local base; base=$(build_base)
+  # The Slurm images take their release as build arguments (the same Dockerfiles build every
+  # release); the others name their Debian base in FROM; an image FROM a parent needs no base.
+  local args=() suite base=
+  if grep -q '^ARG DEBIAN_SUITE' "$dir/Dockerfile"; then
+    suite=$SLURM_SUITE
+    args=(--build-arg "DEBIAN_SUITE=$SLURM_SUITE" --build-arg "SLURM_DEBIAN_VERSION=$SLURM_DEBIAN_VERSION")
+  else
+    suite=$(sed -n "s|^FROM $REGISTRY/debian:\([a-z]*\).*|\1|p" "$dir/Dockerfile" | head -n1)
+  fi
+  [ -z "$suite" ] || base=$(build_base "$suite")
   # What .dockerignore leaves out of the build cannot change the image: it stays out of the key too
   # (slurmctld-image/queue-reader/target, Maven's output next to the sources the image compiles).
-  local key; key=$( (cd "$dir" && build_context_files | xargs -0 -r sha256sum; sha256sum "$base" ${parent:+"$parent"}) | sha256sum | cut -c1-16)
+  local key; key=$( (cd "$dir" && build_context_files | xargs -0 -r sha256sum; for f in $base $parent; do sha256sum "$f"; done; echo "${args[*]}") | sha256sum | cut -c1-16)
   local out=$IMAGES/$(echo "$ref" | tr '/:' '__')-$key.tar
   if [ ! -s "$out" ]; then
     start_dockerd
     eval "$("$DOCKER" env)"
     local d=docker
-    $d image inspect "$BASE_TAG" >/dev/null 2>&1 || $d load -q -i "$base" >/dev/null
+    # The base as this script archived it (debootstrap again makes a new one under the same tag).
+    [ -z "$base" ] || $d load -q -i "$base" >/dev/null
     # The parent as this script archived it (a tag left in dockerd may be an older build).
     [ -z "$parent" ] || $d load -q -i "$parent" >/dev/null
     log "building $ref from $dir"
-    DOCKER_BUILDKIT=0 $d build -q --network host -t "$ref" "$dir" >/dev/null
+    DOCKER_BUILDKIT=0 $d build -q --network host "${args[@]}" -t "$ref" "$dir" >/dev/null
     $d save -o "$out.tmp" "$ref" && mv "$out.tmp" "$out"
   fi
   echo "$out"
@@ -170,11 +191,11 @@ load_into_cluster() {
 }
 
 case "${1:-}" in
-  base) build_base ;;
+  base) shift; build_base "$@" ;;
   pause) build_pause ;;
   coredns) build_coredns ;;
   netpol) build_netpol ;;
   build) shift; [ $# -eq 2 ] || [ $# -eq 3 ] || die "usage: images.sh build DIR NAME:TAG [PARENT.tar]"; build_dockerfile "$@" ;;
   load) shift; load_into_cluster "$@" ;;
-  *) die "usage: images.sh base|pause|coredns|netpol|build DIR NAME:TAG [PARENT.tar]|load TAR..." ;;
+  *) die "usage: images.sh base [SUITE]|pause|coredns|netpol|build DIR NAME:TAG [PARENT.tar]|load TAR..." ;;
 esac

@@ -238,8 +238,8 @@ class FleetPoolIT {
   /** A cluster whose node set runs on the simulated nodes: 3 CPUs a pod, so one pod per 4-CPU node. */
   static SlurmCluster simCluster() {
     var spec = new SlurmClusterSpec();
-    spec.image = "slurmkube.local/slurmctld:24.11";
-    spec.nodeImage = "slurmkube.local/slurmd:24.11";
+    spec.image = "slurmkube.local/slurmctld:26.05";
+    spec.nodeImage = "slurmkube.local/slurmd:26.05";
     spec.imagePullPolicy = "Never";
     spec.accounting.mode = io.slurmkube.api.AccountingSpec.Mode.None;
     spec.restApi.enabled = false;

@@ -94,7 +94,7 @@ class RealWorkIT {
     // The node set's template reached its pods: the team's image, a volume, an env var, a node selector, a label.
     assertThat(seen).hasSize(2).allSatisfy(pod -> {
       var slurmd = pod.getSpec().getContainers().get(0);
-      assertThat(slurmd.getImage()).isEqualTo("slurmkube.local/slurmd-mpi:24.11");
+      assertThat(slurmd.getImage()).isEqualTo("slurmkube.local/slurmd-mpi:26.05");
       assertThat(slurmd.getEnv()).extracting(EnvVar::getName).contains("OMP_NUM_THREADS");
       assertThat(slurmd.getVolumeMounts()).extracting(m -> m.getMountPath()).contains("/scratch", "/home", "/datasets");
       assertThat(pod.getSpec().getVolumes()).anySatisfy(v -> assertThat(v.getEmptyDir()).isNotNull());
@@ -159,7 +159,7 @@ class RealWorkIT {
         .withNewMetadata().withName("home-reader").withNamespace(NAMESPACE).endMetadata()
         .withNewSpec()
           .withRestartPolicy("Never")
-          .addNewContainer().withName("cat").withImage("slurmkube.local/slurmd:24.11").withImagePullPolicy("Never")
+          .addNewContainer().withName("cat").withImage("slurmkube.local/slurmd:26.05").withImagePullPolicy("Never")
             .withCommand("cat", "/home/e2e/slurm-" + mpiJob + ".out")
             .addNewVolumeMount().withName("home").withMountPath("/home").endVolumeMount()
           .endContainer()

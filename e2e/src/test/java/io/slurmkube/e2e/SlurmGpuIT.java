@@ -46,8 +46,8 @@ class SlurmGpuIT {
     // GPU node pods read the plugin's per-pod device file through a hostPath: baseline refuses them.
     client.namespaces().resource(SlurmOnKubernetes.namespace(NS, SlurmOnKubernetes.PRIVILEGED)).serverSideApply();
     var spec = new SlurmClusterSpec();
-    spec.image = "slurmkube.local/slurmctld:24.11";
-    spec.nodeImage = "slurmkube.local/slurmd:24.11";
+    spec.image = "slurmkube.local/slurmctld:26.05";
+    spec.nodeImage = "slurmkube.local/slurmd:26.05";
     spec.imagePullPolicy = "Never";
     spec.accounting.mode = io.slurmkube.api.AccountingSpec.Mode.None;
     var gpu = new NodeSetSpec();

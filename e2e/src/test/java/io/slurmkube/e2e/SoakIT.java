@@ -44,7 +44,7 @@ class SoakIT {
   static final String NAMESPACE = "e2e-soak";
   static final String CLUSTER = "soak";
   static final String OPERATOR_NAMESPACE = "slurmkube-system";
-  static final String OTHER_IMAGE = "slurmkube.local/slurmd-mpi:24.11";
+  static final String OTHER_IMAGE = "slurmkube.local/slurmd-mpi:26.05";
   static final Set<String> FINAL = Set.of("COMPLETED", "CANCELLED", "FAILED", "TIMEOUT", "NODE_FAIL", "PREEMPTED",
       "BOOT_FAIL", "DEADLINE", "OUT_OF_MEMORY");
   static final Pattern JOB_LINE = Pattern.compile("JobId=(\\d+) .*?JobState=(\\S+) .*?Restarts=(\\d+)");

@@ -34,12 +34,12 @@ public class SlurmClusterSpec {
 
   @Required
   @Pattern("^\\S+$")
-  @JsonPropertyDescription("Image for slurmctld, slurmdbd and slurmrestd (one image, several roles), e.g. slurmkube.local/slurmctld:24.11.")
+  @JsonPropertyDescription("Image for slurmctld, slurmdbd and slurmrestd (one image, several roles), e.g. slurmkube.local/slurmctld:26.05.")
   public String image;
 
   @Required
   @Pattern("^\\S+$")
-  @JsonPropertyDescription("Image for slurmd node pods and login pods, e.g. slurmkube.local/slurmd:24.11.")
+  @JsonPropertyDescription("Image for slurmd node pods and login pods, e.g. slurmkube.local/slurmd:26.05.")
   public String nodeImage;
 
   @Default("IfNotPresent")

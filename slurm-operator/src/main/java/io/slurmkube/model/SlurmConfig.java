@@ -50,10 +50,16 @@ public final class SlurmConfig {
 
   private SlurmConfig() {}
 
-  /** All configuration files, by file name, in a stable order. */
+  /** All configuration files, by file name, in a stable order, for the release the spec's images run. */
   public static Map<String, String> render(String clusterName, SlurmClusterSpec spec, SlurmHosts hosts) {
+    return render(clusterName, spec, hosts, release(spec));
+  }
+
+  /** All configuration files for one Slurm release (what its daemons accept). */
+  public static Map<String, String> render(String clusterName, SlurmClusterSpec spec, SlurmHosts hosts,
+      SlurmRelease release) {
     Map<String, String> files = new LinkedHashMap<>();
-    files.put(SLURM_CONF, slurmConf(clusterName, spec, hosts));
+    files.put(SLURM_CONF, slurmConf(clusterName, spec, hosts, release));
     files.put(CGROUP_CONF, cgroupConf());
     files.put(GRES_CONF, gresConf(clusterName, spec));
     files.put(FUTURE_NODES, futureNodes(clusterName, spec));
@@ -95,7 +101,27 @@ public final class SlurmConfig {
     return conf.toString();
   }
 
-  static String slurmConf(String clusterName, SlurmClusterSpec spec, SlurmHosts hosts) {
+  /**
+   * The release slurm.conf is written for: the oldest that any of the spec's images names, because
+   * every daemon reads the one file (configless) and slurmd may be older than slurmctld during an
+   * upgrade; {@link SlurmRelease#DEFAULT} when no image's tag names one.
+   */
+  public static SlurmRelease release(SlurmClusterSpec spec) {
+    List<String> images = new ArrayList<>();
+    images.add(spec.image);
+    images.add(spec.nodeImage);
+    for (NodeSetSpec nodeSet : spec.nodeSets) {
+      if (nodeSet.template != null && nodeSet.template.spec != null) {
+        images.add(nodeSet.template.spec.image);
+      }
+    }
+    if (spec.login != null && spec.login.template != null && spec.login.template.spec != null) {
+      images.add(spec.login.template.spec.image);
+    }
+    return SlurmRelease.oldestOf(images);
+  }
+
+  static String slurmConf(String clusterName, SlurmClusterSpec spec, SlurmHosts hosts, SlurmRelease release) {
     var conf = new StringBuilder();
     line(conf, "# Written by the Slurmkube operator from SlurmCluster " + clusterName + "; edits are overwritten.");
     line(conf, "ClusterName=" + slurmClusterName(clusterName));
@@ -139,6 +165,12 @@ public final class SlurmConfig {
     line(conf, "InactiveLimit=0");
     line(conf, "KillWait=30");
     line(conf, "MpiDefault=none");
+    if (release.servesOpenMetrics()) {
+      // slurmctld serves /metrics/{jobs,nodes,partitions,scheduler} on its own port (25.11 and
+      // later), only while PrivateData is unset: it is, and the port is reachable only from this
+      // cluster's pods and the operator (NetworkPolicies).
+      line(conf, "MetricsType=metrics/openmetrics");
+    }
     if (usesSlurmdbd(spec)) {
       line(conf, "AccountingStorageType=accounting_storage/slurmdbd");
       line(conf, "AccountingStorageHost=" + hosts.accountingAddress());

@@ -146,7 +146,7 @@ class ValidationIT {
           .map(o -> serialization.convertValue(o, SlurmCluster.class)).findFirst().orElseThrow();
       SlurmCluster created = api.client().resource(cluster).inNamespace("default").create();
       var mpi = created.getSpec().nodeSets.get(0);
-      assertThat(mpi.template.spec.image).isEqualTo("slurmkube.local/slurmd-mpi:24.11");
+      assertThat(mpi.template.spec.image).isEqualTo("slurmkube.local/slurmd-mpi:26.05");
       assertThat(mpi.template.spec.volumeMounts).extracting(m -> m.mountPath).containsExactly("/scratch");
       assertThat(created.getSpec().sharedVolumes).extracting(v -> v.getPersistentVolumeClaim().getClaimName()).containsExactly("datasets");
       api.client().resource(created).delete();

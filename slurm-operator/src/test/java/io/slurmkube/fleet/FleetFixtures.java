@@ -44,8 +44,8 @@ final class FleetFixtures {
   /** A cluster with one node set, cpu (3 CPUs a pod, none to start with), and this fleet policy. */
   static SlurmCluster cluster(String namespace, String name, FleetSpec fleet) {
     var spec = new SlurmClusterSpec();
-    spec.image = "slurmkube.local/slurmctld:24.11";
-    spec.nodeImage = "slurmkube.local/slurmd:24.11";
+    spec.image = "slurmkube.local/slurmctld:26.05";
+    spec.nodeImage = "slurmkube.local/slurmd:26.05";
     // No Slurm runs in these tests: a deleted cluster need not wait for jobs.
     spec.deletionGracePeriodSeconds = 0;
     var cpu = new NodeSetSpec();

@@ -13,8 +13,8 @@ final class Fixtures {
 
   static SlurmCluster cluster() {
     var spec = new SlurmClusterSpec();
-    spec.image = "slurmkube.local/slurmctld:24.11";
-    spec.nodeImage = "slurmkube.local/slurmd:24.11";
+    spec.image = "slurmkube.local/slurmctld:26.05";
+    spec.nodeImage = "slurmkube.local/slurmd:26.05";
     var cpu = new NodeSetSpec();
     cpu.name = "cpu";
     cpu.maxReplicas = 3;

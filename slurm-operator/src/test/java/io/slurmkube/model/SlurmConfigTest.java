@@ -31,8 +31,8 @@ class SlurmConfigTest {
 
   private static SlurmClusterSpec spec() {
     var spec = new SlurmClusterSpec();
-    spec.image = "slurmkube.local/slurmctld:24.11";
-    spec.nodeImage = "slurmkube.local/slurmd:24.11";
+    spec.image = "slurmkube.local/slurmctld:26.05";
+    spec.nodeImage = "slurmkube.local/slurmd:26.05";
     var cpu = nodeSet("cpu", 4, 8192, 0, 10);
     cpu.features.add("avx512");
     spec.nodeSets.add(cpu);
@@ -77,6 +77,25 @@ class SlurmConfigTest {
         "MailProg=/bin/true");
     // The daemons run in the foreground and log to stderr; a log file would hide it from the pod log.
     assertThat(conf).noneMatch(line -> line.contains("LogFile="));
+  }
+
+  @Test
+  void slurmctldServesItsOwnMetricsFromTheReleaseThatHasThem() {
+    // spec() runs 26.05 images.
+    assertThat(lines(SlurmConfig.render("demo", spec(), HOSTS).get("slurm.conf"))).contains("MetricsType=metrics/openmetrics");
+    assertThat(SlurmConfig.render("demo", spec(), HOSTS, SlurmRelease.V24_11).get("slurm.conf"))
+        .doesNotContain("MetricsType");
+  }
+
+  @Test
+  void theReleaseIsTheOldestAnyImageNames() {
+    var spec = spec();
+    assertThat(SlurmConfig.release(spec)).isEqualTo(SlurmRelease.V26_05);
+    // One node set still on 24.11 slurmd: its slurmd reads the same slurm.conf, so no 25.11 key.
+    spec.nodeSets.get(0).template = new io.slurmkube.api.PodTemplate();
+    spec.nodeSets.get(0).template.spec.image = "registry.example/slurmd:24.11.5-cuda";
+    assertThat(SlurmConfig.release(spec)).isEqualTo(SlurmRelease.V24_11);
+    assertThat(SlurmConfig.render("demo", spec, HOSTS).get("slurm.conf")).doesNotContain("MetricsType");
   }
 
   @Test

@@ -268,13 +268,13 @@ class OperatorIT {
   void aStorageSizeChangeIsReportedAndDoesNotBlockOtherChanges() {
     Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("demo"), c -> {
       c.getSpec().controller.storageSize = "5Gi";
-      c.getSpec().image = "slurmkube.local/slurmctld:24.11-patched";
+      c.getSpec().image = "slurmkube.local/slurmctld:26.05-patched";
       return c;
     });
     await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
       StatefulSet controller = client.apps().statefulSets().inNamespace(NS).withName("demo-controller").get();
       assertThat(controller.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
-          .as("the image change is applied").isEqualTo("slurmkube.local/slurmctld:24.11-patched");
+          .as("the image change is applied").isEqualTo("slurmkube.local/slurmctld:26.05-patched");
       assertThat(controller.getSpec().getVolumeClaimTemplates().get(0).getSpec().getResources().getRequests().get("storage").toString())
           .isEqualTo("1Gi");
       assertThat(current().getStatus().conditions).anySatisfy(c -> {
@@ -285,7 +285,7 @@ class OperatorIT {
     });
     Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("demo"), c -> {
       c.getSpec().controller.storageSize = "1Gi";
-      c.getSpec().image = "slurmkube.local/slurmctld:24.11";
+      c.getSpec().image = "slurmkube.local/slurmctld:26.05";
       return c;
     });
     await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(current().getStatus().conditions)

@@ -51,7 +51,7 @@ class SlurmClusterIT {
     assertThat(ping.responding()).isTrue();
     assertThat(ping.controller()).isEqualTo("slurmctld");
     assertThat(ping.mode()).isEqualTo("primary");
-    assertThat(ping.slurmVersion()).startsWith("24.11.");
+    assertThat(ping.slurmVersion()).startsWith(SlurmTestCluster.RELEASE + ".");
   }
 
   @Test

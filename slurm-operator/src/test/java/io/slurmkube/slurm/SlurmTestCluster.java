@@ -7,6 +7,7 @@ import io.slurmkube.model.PodSecurity;
 import io.slurmkube.model.PodSecurity.Daemon;
 import io.slurmkube.model.SlurmConfig;
 import io.slurmkube.model.SlurmHosts;
+import io.slurmkube.model.SlurmRelease;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -39,8 +40,13 @@ final class SlurmTestCluster implements AutoCloseable {
   static final String CLUSTER = "demo";
   static final String CPU_NODE = "demo-cpu-0";
   static final String GPU_NODE = "demo-gpu-0";
+  /**
+   * The Slurm release the images are built for (-Dslurmkube.it.slurmRelease=24.11: the older release
+   * the suite also runs on; e2e/substrate/versions.env lists those that can be built).
+   */
+  static final String RELEASE = System.getProperty("slurmkube.it.slurmRelease", "26.05");
   /** The images' tag; another (-Dslurmkube.it.slurmTag=...) keeps a test's images apart from a parallel run's. */
-  static final String IMAGE_TAG = System.getProperty("slurmkube.it.slurmTag", "24.11");
+  static final String IMAGE_TAG = System.getProperty("slurmkube.it.slurmTag", RELEASE);
   static final String CONTROL_IMAGE = "slurmkube.local/slurmctld:" + IMAGE_TAG;
   static final String NODE_IMAGE = "slurmkube.local/slurmd:" + IMAGE_TAG;
   private static final String DB_PASSWORD = "test-db-password";
@@ -61,6 +67,10 @@ final class SlurmTestCluster implements AutoCloseable {
   final GenericContainer<?> queueReader;
   final URI restUri;
   final URI queueReaderUri;
+
+  static SlurmRelease release() {
+    return SlurmRelease.parse(RELEASE);
+  }
 
   /** The node sets and partition the tests run: cpu (up to 4 nodes) and gpu (up to 2, 2 GPUs each). */
   static SlurmClusterSpec spec() {
@@ -113,7 +123,7 @@ final class SlurmTestCluster implements AutoCloseable {
     Files.write(secrets.resolve("jwt_hs256.key"), jwtKey);
     Files.writeString(secrets.resolve("db-password"), DB_PASSWORD);
     var hosts = new SlurmHosts("slurmctld", "slurmctld", "slurmdbd", "db");
-    for (Map.Entry<String, String> file : SlurmConfig.render(CLUSTER, spec(), hosts).entrySet()) {
+    for (Map.Entry<String, String> file : SlurmConfig.render(CLUSTER, spec(), hosts, release()).entrySet()) {
       String text = file.getValue();
       if (file.getKey().equals(SlurmConfig.SLURM_CONF)) {
         text += extraSlurmConf;
@@ -184,7 +194,7 @@ final class SlurmTestCluster implements AutoCloseable {
    */
   void rewriteConfig(SlurmClusterSpec spec) throws IOException {
     var hosts = new SlurmHosts("slurmctld", "slurmctld", "slurmdbd", "db");
-    for (Map.Entry<String, String> file : SlurmConfig.render(CLUSTER, spec, hosts).entrySet()) {
+    for (Map.Entry<String, String> file : SlurmConfig.render(CLUSTER, spec, hosts, release()).entrySet()) {
       String text = file.getKey().equals(SlurmConfig.SLURM_CONF) ? file.getValue() + extraSlurmConf : file.getValue();
       Files.writeString(work.resolve("config").resolve(file.getKey()), text);
     }
@@ -414,7 +424,10 @@ final class SlurmTestCluster implements AutoCloseable {
   }
 
   private static String run(String... command) throws Exception {
-    Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    var builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+    // images.sh builds the Slurm images of this release.
+    builder.environment().put("SLURM_RELEASE", RELEASE);
+    Process process = builder.start();
     byte[] out = process.getInputStream().readAllBytes();
     if (!process.waitFor(15, TimeUnit.MINUTES) || process.exitValue() != 0) {
       throw new IllegalStateException(String.join(" ", command) + " failed");
