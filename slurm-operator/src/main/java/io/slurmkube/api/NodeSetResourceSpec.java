@@ -37,6 +37,9 @@ public class NodeSetResourceSpec extends NodeShape {
   @JsonPropertyDescription("The node set's name inside its cluster (spec.nodeSets[].name): its Slurm feature and node name prefix.")
   public String nodeSetName;
 
+  @JsonPropertyDescription("The slurmd image of this node set's pods (a template's image still replaces it), set by the operator from the SlurmCluster's spec.nodeImage; during a Slurm upgrade it changes only once slurmctld runs the new release.")
+  public String image;
+
   @SpecReplicas
   @Min(0)
   @Max(1000)

@@ -14,6 +14,10 @@ public class SlurmClusterStatus {
   public Integer readyNodes;
   public Integer desiredNodes;
   public Integer pendingJobs;
+  @com.fasterxml.jackson.annotation.JsonPropertyDescription("The Slurm release slurmctld runs (from its image's tag, e.g. 26.05); absent when the tag names none.")
+  public String slurmRelease;
+  @com.fasterxml.jackson.annotation.JsonPropertyDescription("What a change of spec.image waits for (slurmdbd first, then slurmctld, then node sets), or why it is refused; absent when no upgrade is under way.")
+  public String upgrade;
   /** The Slurm pool (spec.fleet), kept by its own controller; absent without a fleet policy. */
   @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
   public FleetStatus fleet;

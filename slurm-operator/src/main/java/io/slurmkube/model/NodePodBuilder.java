@@ -89,7 +89,8 @@ public final class NodePodBuilder {
           .withTerminationGracePeriodSeconds(30L)
           .addNewContainer()
             .withName("slurmd")
-            .withImage(model.spec().nodeImage)
+            // The node set's own image, which lags spec.nodeImage while slurmctld upgrades (UpgradePlan).
+            .withImage(spec.image != null ? spec.image : model.spec().nodeImage)
             .withImagePullPolicy(model.spec().imagePullPolicy)
             .withArgs("slurmd")
             .withEnv(PodParts.env(

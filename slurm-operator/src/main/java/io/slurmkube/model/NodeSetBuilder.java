@@ -38,6 +38,7 @@ public final class NodeSetBuilder {
     spec.gpus = entry.gpus;
     spec.deviceClassName = entry.deviceClassName;
     spec.features = new ArrayList<>(entry.features);
+    spec.image = model.spec().nodeImage;
     spec.template = entry.template;
     spec.updateStrategy = entry.updateStrategy;
     var nodeSet = new NodeSet();

@@ -38,6 +38,7 @@ import io.slurmkube.model.NodeSetBuilder;
 import io.slurmkube.model.Owned;
 import io.slurmkube.model.RestApiBuilder;
 import io.slurmkube.model.SharedStorage;
+import io.slurmkube.model.UpgradePlan;
 import io.slurmkube.api.HomeSpec;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
@@ -105,9 +106,16 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
   /** One named step of the reconcile; the name appears in events, logs and status. */
   private record Step(String name, StepAction action) {}
 
+  /**
+   * One pass's inputs to the steps: the cluster as slurmctld, slurmrestd and the config may have it
+   * now ({@code model}: spec.image is the one the upgrade plan lets slurmctld run), as slurmdbd and
+   * its database may ({@code accounting}), and the plan itself.
+   */
+  private record Pass(ClusterModel model, ClusterModel accounting, UpgradePlan plan) {}
+
   @FunctionalInterface
   private interface StepAction {
-    void run(ClusterModel model, StepLog log);
+    void run(Pass pass, StepLog log);
   }
 
   /** What the steps did and what stopped them, for events and conditions. */
@@ -121,18 +129,20 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
 
   private List<Step> steps() {
     return List.of(
-        new Step("keys", this::keys),
-        new Step("config", (m, log) -> apply(m, ConfigMapBuilder.build(m))),
+        new Step("keys", (p, log) -> keys(p.model(), log)),
+        new Step("config", (p, log) -> apply(p.model(), ConfigMapBuilder.build(p.model()))),
         // Before the pods: none of them runs a moment without its policy.
-        new Step("networkpolicies", this::networkPolicies),
-        new Step("database", this::database),
-        new Step("accounting", this::accounting),
-        new Step("controller", (m, log) -> {
-          apply(m, ControllerBuilder.service(m));
-          applyKeepingClaims(m, ControllerBuilder.statefulSet(m), "spec.controller.storageSize/storageClassName", log);
+        new Step("networkpolicies", (p, log) -> networkPolicies(p.model(), log)),
+        // An upgrade starts here: slurmdbd and its database take a new image first.
+        new Step("database", (p, log) -> database(p.accounting(), log)),
+        new Step("accounting", (p, log) -> accounting(p.accounting(), log)),
+        new Step("controller", (p, log) -> {
+          apply(p.model(), ControllerBuilder.service(p.model()));
+          applyKeepingClaims(p.model(), ControllerBuilder.statefulSet(p.model()),
+              "spec.controller.storageSize/storageClassName", log);
         }),
-        new Step("restapi", this::restApi),
-        new Step("storage", this::storage),
+        new Step("restapi", (p, log) -> restApi(p.model(), log)),
+        new Step("storage", (p, log) -> storage(p.model(), log)),
         new Step("login", this::login),
         new Step("nodesets", this::nodeSets));
   }
@@ -158,14 +168,24 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
     // The auth key Secret from the informer's cache: a rotation's key set restarts slurmdbd and login pods.
     Secret authKey = authKeySecret(cluster, context);
     String keySet = authKey == null ? null : AuthKeyRotation.state(authKey).podAnnotation();
-    var model = new ClusterModel(cluster, keySet);
+    var desired = new ClusterModel(cluster, keySet);
+    var names = desired.names();
+    UpgradePlan plan = UpgradePlan.plan(cluster.getSpec(), desired.runsSlurmdbd(), new UpgradePlan.Running(
+        cached(context, StatefulSet.class, names.controller()), cached(context, Deployment.class, names.accounting())));
+    var model = new ClusterModel(withImage(cluster, plan.controllerImage()), keySet);
+    var pass = new Pass(model, new ClusterModel(withImage(cluster, plan.accountingImage()), keySet), plan);
     var log = new StepLog();
+    plan.refusal().ifPresent(why -> {
+      log.problem(why);
+      events.warningOnChange(cluster, "upgrade", why, null, "UpgradeRefused", why);
+    });
+    plan.phase().ifPresent(phase -> events.normalOnChange(cluster, "upgrade", phase, null, "Upgrading", phase));
     // Each object was applied from these very inputs, cleanly, lately: nothing to send.
     AppliedInputs.Inputs inputs = AppliedInputs.inputs(cluster, keySet, owned(context));
     if (!appliedInputs.unchanged(cluster, inputs)) {
       for (Step step : steps()) {
         try {
-          step.action().run(model, log);
+          step.action().run(pass, log);
         } catch (KubernetesClientException e) {
           log.problem(step.name() + ": " + describe(e));
           LOG.warn("step failed cluster={} namespace={} step={} code={} message=\"{}\"",
@@ -181,6 +201,9 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
     var observed = observed(model, context);
     SlurmClusterStatus status = ClusterStatus.compute(cluster, observed, log.problems);
     status.pendingJobs = pendingJobs(cluster, observed, status.pendingJobs);
+    status.upgrade = plan.refusal().or(plan::phase).orElse(null);
+    status.slurmRelease = io.slurmkube.model.SlurmRelease.ofImage(UpgradePlan.image(observed.controller() == null ? null
+        : observed.controller().getSpec().getTemplate(), "slurmctld")).map(Object::toString).orElse(null);
     try {
       status.authKey = keyRotation.reconcile(model, authKey, observed.login(), observed.accounting());
     } catch (KubernetesClientException e) {
@@ -286,6 +309,16 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
     }
   }
 
+  /** A copy of the cluster whose spec.image is {@code image} (the one the upgrade plan allows a component now). */
+  private SlurmCluster withImage(SlurmCluster cluster, String image) {
+    if (image == null || image.equals(cluster.getSpec().image)) {
+      return cluster;
+    }
+    SlurmCluster copy = client.getKubernetesSerialization().clone(cluster);
+    copy.getSpec().image = image;
+    return copy;
+  }
+
   /** The generated auth key Secret as the informer last saw it; null when there is none (yet). */
   private static Secret authKeySecret(SlurmCluster cluster, Context<SlurmCluster> context) {
     var plain = new ClusterModel(cluster);
@@ -372,14 +405,26 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
     }
   }
 
-  private void login(ClusterModel model, StepLog log) {
+  private void login(Pass pass, StepLog log) {
+    ClusterModel model = pass.model();
     apply(model, LoginBuilder.service(model));
     List<String> problems = LoginBuilder.problems(model);
     if (!problems.isEmpty()) {
       problems.forEach(log::problem);
       return; // the running login pods stay as they are until the template is fixed
     }
-    apply(model, LoginBuilder.deployment(model));
+    Deployment login = LoginBuilder.deployment(model);
+    if (!pass.plan().nodesFollow()) {
+      // Slurm's clients may not be newer than slurmctld: the login pods keep their image for now.
+      Deployment existing = client.apps().deployments().inNamespace(model.namespace())
+          .withName(login.getMetadata().getName()).get();
+      String running = existing == null ? null : UpgradePlan.image(existing.getSpec().getTemplate(), "login");
+      if (running != null) {
+        login.getSpec().getTemplate().getSpec().getContainers().stream()
+            .filter(c -> c.getName().equals("login")).forEach(c -> c.setImage(running));
+      }
+    }
+    apply(model, login);
   }
 
   private void database(ClusterModel model, StepLog log) {
@@ -416,7 +461,8 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
    * One NodeSet per entry. A node set removed from the spec is first scaled to zero, so its nodes
    * are drained like any scale-down, and deleted only once it has no pod left.
    */
-  private void nodeSets(ClusterModel model, StepLog log) {
+  private void nodeSets(Pass pass, StepLog log) {
+    ClusterModel model = pass.model();
     apply(model, NodeSetBuilder.nodesService(model));
     var nodeSets = client.resources(NodeSet.class).inNamespace(model.namespace());
     Set<String> wanted = model.spec().nodeSets.stream()
@@ -442,7 +488,13 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
         events.normal(model.cluster(), "Scaled", "NodeSet " + name + " scaled to " + replicas
             + ": spec.nodeSets[" + entry.name + "].replicas was changed to " + replicas);
       });
-      apply(model, NodeSetBuilder.build(model, entry, false));
+      NodeSet update = NodeSetBuilder.build(model, entry, false);
+      if (!pass.plan().nodesFollow() && existing.getSpec().image != null) {
+        // slurmd may not be newer than slurmctld: the pods keep their image until slurmctld runs the new one.
+        update.getSpec().image = existing.getSpec().image;
+        update.getSpec().template = existing.getSpec().template;
+      }
+      apply(model, update);
     }
     for (NodeSet existing : nodeSets.withLabel(Labels.INSTANCE, model.name()).list().getItems()) {
       String name = existing.getMetadata().getName();

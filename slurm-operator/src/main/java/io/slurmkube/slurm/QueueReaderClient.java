@@ -107,7 +107,7 @@ public final class QueueReaderClient {
   }
 
   /**
-   * One group as a job (id 0), its fields derived as {@link SlurmRestV0042#job} derives them from
+   * One group as a job (id 0), its fields derived as {@link SlurmRestApi#job} derives them from
    * slurmrestd's. The reader does not send the name or the submit time: nothing decides on them.
    */
   static SlurmJob job(JsonNode group) {

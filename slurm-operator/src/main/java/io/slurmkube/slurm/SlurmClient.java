@@ -14,7 +14,7 @@ import java.util.List;
  */
 public interface SlurmClient {
 
-  /** The slurmrestd API version this client speaks, e.g. {@code v0.0.42}. */
+  /** The slurmrestd API version this client speaks, e.g. {@code v0.0.45}. */
   String apiVersion();
 
   /** Asks slurmrestd to ping slurmctld. */

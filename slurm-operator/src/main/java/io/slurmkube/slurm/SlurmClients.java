@@ -9,7 +9,9 @@ import java.util.function.Function;
 /** Connects to slurmrestd and picks the adapter for the newest API version it serves. */
 public final class SlurmClients {
   /** Newest first. A later Slurm's API is one more adapter here. */
-  private static final List<Adapter> ADAPTERS = List.of(new Adapter(SlurmRestV0042.VERSION, SlurmRestV0042::new));
+  private static final List<Adapter> ADAPTERS = SlurmRestApi.VERSIONS.stream()
+      .map(version -> new Adapter(version, (Function<RestTransport, SlurmClient>) rest -> new SlurmRestApi(version, rest)))
+      .toList();
 
   private record Adapter(String version, Function<RestTransport, SlurmClient> create) {}
 

@@ -45,8 +45,11 @@ class SlurmClusterIT {
 
   @Test
   @Order(1)
-  void clientSpeaksTheApiSlurm2411ServesAndPingsTheController() {
-    assertThat(slurm.apiVersion()).isEqualTo("v0.0.42");
+  void clientSpeaksTheNewestApiTheReleaseServesAndPingsTheController() {
+    // Asked of the server: 24.11 serves v0.0.40 to v0.0.42, 26.05 v0.0.42 to v0.0.45.
+    String newest = SlurmTestCluster.RELEASE.equals("24.11") ? "v0.0.42" : "v0.0.45";
+    assertThat(slurm.apiVersion()).isEqualTo(newest);
+    assertThat(cluster.servedClients()).extracting(SlurmClient::apiVersion).first().isEqualTo(newest);
     Ping ping = slurm.ping();
     assertThat(ping.responding()).isTrue();
     assertThat(ping.controller()).isEqualTo("slurmctld");
@@ -203,6 +206,20 @@ class SlurmClusterIT {
       assertThat(free.dependency()).isEmpty();
       assertThat(free.held()).isFalse();
       assertThat(free.eligibleTime()).isBeforeOrEqualTo(Instant.now());
+      // Every API version the server serves reads these jobs and the nodes the same: no behaviour
+      // of the operator depends on which one it speaks.
+      Set<Long> settled = Set.of(Long.parseLong(running), Long.parseLong(later), Long.parseLong(dependent),
+          Long.parseLong(held), Long.parseLong(ordinary));
+      List<SlurmJob> reference = slurm.jobs().stream().filter(j -> settled.contains(j.id())).toList();
+      List<SlurmNode> referenceNodes = slurm.nodes();
+      assertThat(reference).hasSize(5);
+      List<SlurmClient> served = cluster.servedClients();
+      assertThat(served).hasSizeGreaterThanOrEqualTo(SlurmTestCluster.RELEASE.equals("24.11") ? 1 : 4);
+      for (SlurmClient other : served) {
+        assertThat(other.jobs().stream().filter(j -> settled.contains(j.id())).toList()).as(other.apiVersion())
+            .containsExactlyInAnyOrderElementsOf(reference);
+        assertThat(other.nodes()).as(other.apiVersion()).containsExactlyInAnyOrderElementsOf(referenceNodes);
+      }
     } finally {
       List<String> scancel = new java.util.ArrayList<>(List.of("scancel"));
       scancel.addAll(ids);

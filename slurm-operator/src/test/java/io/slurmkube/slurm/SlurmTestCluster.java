@@ -302,11 +302,29 @@ final class SlurmTestCluster implements AutoCloseable {
     return new QueueReaderClient(queueReaderUri, Duration.ofSeconds(2), Duration.ofSeconds(30), java.time.Clock.systemUTC());
   }
 
+  /** A client for each API version of {@link SlurmRestApi#VERSIONS} the server serves, newest first. */
+  List<SlurmClient> servedClients() {
+    List<SlurmClient> served = new ArrayList<>();
+    for (String version : SlurmRestApi.VERSIONS) {
+      SlurmClient client = SlurmClients.forVersion(version, restUri, new JwtSigner(jwtKey, "slurm"),
+          Duration.ofSeconds(10), RetryPolicy.none());
+      try {
+        client.ping();
+        served.add(client);
+      } catch (SlurmRequestException e) {
+        if (e.status() != 404) {
+          throw e;
+        }
+      }
+    }
+    return served;
+  }
+
   /** A client whose tokens are signed with some other key. */
   SlurmClient clientWithWrongKey() {
     byte[] other = new byte[32];
     new SecureRandom().nextBytes(other);
-    return SlurmClients.forVersion(SlurmRestV0042.VERSION, restUri, new JwtSigner(other, "slurm"), Duration.ofSeconds(10),
+    return SlurmClients.forVersion(SlurmRestApi.VERSION, restUri, new JwtSigner(other, "slurm"), Duration.ofSeconds(10),
         RetryPolicy.none());
   }
 

@@ -11,25 +11,39 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
-/** The adapter for slurmrestd's {@code v0.0.42} API (data_parser/v0.0.42, served by Slurm 24.11). */
-final class SlurmRestV0042 implements SlurmClient {
+/**
+ * The adapter for slurmrestd's {@code /slurm/v0.0.4x} APIs: v0.0.42 (the newest Slurm 24.11 serves),
+ * v0.0.43 (25.05), v0.0.44 (25.11) and v0.0.45 (26.05, which serves v0.0.42 to v0.0.45). Every field
+ * the operator reads and writes has the same name and shape in these four (SlurmClusterIT reads one
+ * real cluster through each version the server serves and compares), so one class speaks them all.
+ */
+final class SlurmRestApi implements SlurmClient {
+  /** The versions this adapter speaks, newest first. */
+  static final List<String> VERSIONS = List.of("v0.0.45", "v0.0.44", "v0.0.43", "v0.0.42");
+  /** The oldest: what Slurm 24.11 serves. */
   static final String VERSION = "v0.0.42";
-  private static final String PREFIX = "/slurm/" + VERSION;
   /** ESLURM_NODES_BUSY: what slurmctld answers when asked to delete a node that runs jobs. */
   private static final int NODES_BUSY = 2016;
 
+  private final String version;
+  private final String prefix;
   private final RestTransport rest;
 
-  SlurmRestV0042(RestTransport rest) {
+  SlurmRestApi(String version, RestTransport rest) {
+    if (!VERSIONS.contains(version)) {
+      throw new IllegalArgumentException("slurmrestd API " + version + " is not one of " + VERSIONS);
+    }
+    this.version = version;
+    this.prefix = "/slurm/" + version;
     this.rest = rest;
   }
 
   @Override
-  public String apiVersion() { return VERSION; }
+  public String apiVersion() { return version; }
 
   @Override
   public Ping ping() {
-    JsonNode answer = rest.get(PREFIX + "/ping");
+    JsonNode answer = rest.get(prefix + "/ping");
     JsonNode first = answer.path("pings").path(0);
     if (first.isMissingNode()) {
       throw new SlurmServerException(200, "slurmrestd answered the ping with no controller: " + answer);
@@ -41,7 +55,7 @@ final class SlurmRestV0042 implements SlurmClient {
 
   @Override
   public List<SlurmJob> jobs() {
-    JsonNode answer = rest.get(PREFIX + "/jobs");
+    JsonNode answer = rest.get(prefix + "/jobs");
     List<SlurmJob> jobs = new ArrayList<>();
     for (JsonNode job : answer.path("jobs")) {
       jobs.add(job(job));
@@ -81,7 +95,7 @@ final class SlurmRestV0042 implements SlurmClient {
 
   @Override
   public List<SlurmNode> nodes() {
-    JsonNode answer = rest.get(PREFIX + "/nodes");
+    JsonNode answer = rest.get(prefix + "/nodes");
     List<SlurmNode> nodes = new ArrayList<>();
     for (JsonNode node : answer.path("nodes")) {
       Set<String> states = strings(node.path("state"));
@@ -119,13 +133,13 @@ final class SlurmRestV0042 implements SlurmClient {
     ObjectNode body = rest.json().createObjectNode();
     body.putArray("state").add(state);
     body.put("reason", reason);
-    rest.post(PREFIX + "/node/" + encode(name), body);
+    rest.post(prefix + "/node/" + encode(name), body);
   }
 
   @Override
   public void deleteNode(String name) {
     try {
-      rest.delete(PREFIX + "/node/" + encode(name));
+      rest.delete(prefix + "/node/" + encode(name));
     } catch (SlurmRequestException e) {
       boolean busy = e.errors().stream().anyMatch(m -> m.toLowerCase(Locale.ROOT).contains("busy"))
           || e.getMessage().contains("error_number\":" + NODES_BUSY);
@@ -160,7 +174,7 @@ final class SlurmRestV0042 implements SlurmClient {
     submission.environment().forEach(environment::add);
     ObjectNode body = rest.json().createObjectNode();
     body.set("job", job);
-    JsonNode answer = rest.post(PREFIX + "/job/submit", body);
+    JsonNode answer = rest.post(prefix + "/job/submit", body);
     JsonNode id = answer.path("job_id");
     if (!id.canConvertToLong() || id.asLong() <= 0) {
       throw new SlurmServerException(200, "slurmrestd accepted job " + submission.name() + " but returned no job id: " + answer);
