@@ -12,7 +12,7 @@
 #                                       docker build of DIR (FROM slurmkube.local/debian:SUITE, or FROM
 #                                       the image in PARENT.tar, an archive this script built). A
 #                                       Dockerfile that declares ARG DEBIAN_SUITE and SLURM_DEBIAN_VERSION
-#                                       gets them for $SLURM_RELEASE (versions.env; default 26.05).
+#                                       gets them for $SLURM_RELEASE (default: SLURM_DEFAULT_RELEASE in versions.env).
 #   images.sh load TAR...               import archives into the local cluster's containerd
 # Every command but `load` prints the path of the archive it produced.
 set -euo pipefail
@@ -25,6 +25,7 @@ PAUSE_VERSION=catatonit-1
 mkdir -p "$IMAGES"
 
 # The Debian suite and Slurm package version of $SLURM_RELEASE, from versions.env (SLURM_26_05=...).
+SLURM_RELEASE=${SLURM_RELEASE:-$SLURM_DEFAULT_RELEASE}
 slurm_release_var=SLURM_${SLURM_RELEASE//./_}
 [ -n "${!slurm_release_var:-}" ] || die "no Slurm release $SLURM_RELEASE in e2e/substrate/versions.env (add $slurm_release_var=\"SUITE VERSION\")"
 read -r SLURM_SUITE SLURM_DEBIAN_VERSION <<<"${!slurm_release_var}"

@@ -42,6 +42,14 @@ public final class LocalCluster {
     run(List.of(images, "load", archive));
   }
 
+  /** As {@link #buildAndLoadImage(String, String)}, a Slurm image of another release (versions.env). */
+  public static void buildAndLoadImage(String dir, String ref, String slurmRelease) throws IOException, InterruptedException {
+    String images = projectRoot().resolve("e2e/substrate/images.sh").toString();
+    String archive = run(List.of("env", "SLURM_RELEASE=" + slurmRelease, images, "build",
+        projectRoot().resolve(dir).toString(), ref)).strip();
+    run(List.of(images, "load", archive));
+  }
+
   /** Makes every Kubernetes node schedulable again, as `kubectl uncordon` does. */
   public static void uncordonAll(KubernetesClient client) {
     client.nodes().list().getItems().stream().filter(n -> Boolean.TRUE.equals(n.getSpec().getUnschedulable()))

@@ -48,9 +48,13 @@ final class SlurmRestApi implements SlurmClient {
     if (first.isMissingNode()) {
       throw new SlurmServerException(200, "slurmrestd answered the ping with no controller: " + answer);
     }
+    // v0.0.42 names the controller's role ("mode": "primary"); later versions only say "primary": true.
+    String mode = first.path("mode").asText("");
+    if (mode.isEmpty() && first.path("primary").isBoolean()) {
+      mode = first.path("primary").asBoolean() ? "primary" : "backup";
+    }
     return new Ping(first.path("hostname").asText(), first.path("responding").asBoolean(false),
-        first.path("mode").asText(""), answer.path("meta").path("slurm").path("release").asText(""),
-        first.path("latency").asLong(0));
+        mode, answer.path("meta").path("slurm").path("release").asText(""), first.path("latency").asLong(0));
   }
 
   @Override

@@ -26,7 +26,7 @@ import java.util.function.Supplier;
  */
 public final class SlurmClientBench {
   private static final int WARMUP = 1;
-  // Few rounds: slurmrestd 24.11 keeps about 100 KB per listed job per request (see the results).
+  // Few rounds: slurmrestd keeps about 100 KB per listed job per request (24.11; see the results).
   private static final int ROUNDS = 3;
   private static final int NODE_SETS = 4;
 
@@ -71,6 +71,10 @@ public final class SlurmClientBench {
       report.append(memory(cluster, "slurmrestd resident memory after " + (WARMUP + ROUNDS) + " listings"));
       report.append(String.format(Locale.ROOT, "jobs listed per second: %.0f (median), %.0f (best)%n",
           queued / list.median(), queued / list.best()));
+      if (SlurmTestCluster.release().servesOpenMetrics()) {
+        report.append(openMetrics(cluster, "/metrics/partitions"));
+        report.append(openMetrics(cluster, "/metrics/jobs"));
+      }
       Timing poll = time(() -> poll(slurm));
       report.append(line("autoscaler poll, " + queued + " pending jobs (jobs + nodes)", poll));
       report.append(memory(cluster, "slurmrestd resident memory after " + (WARMUP + ROUNDS) + " more polls"));
@@ -88,6 +92,27 @@ public final class SlurmClientBench {
       Files.writeString(out, report.toString());
       System.out.print(report);
     }
+  }
+
+  /**
+   * slurmctld's own OpenMetrics endpoint (25.11 and later), fetched by curl inside slurmctld's
+   * container: what a scrape costs next to a REST listing of the same queue.
+   */
+  private static String openMetrics(SlurmTestCluster cluster, String path) {
+    List<Double> seconds = new ArrayList<>();
+    long bytes = 0;
+    for (int i = 0; i < WARMUP + ROUNDS; i++) {
+      String[] out = SlurmTestCluster.exec(cluster.controller, "curl", "-sf", "-o", "/dev/null", "-w",
+          "%{time_total} %{size_download}", "http://localhost:6817" + path).strip().split(" ");
+      if (i >= WARMUP) {
+        seconds.add(Double.parseDouble(out[0]));
+      }
+      bytes = Long.parseLong(out[1]);
+    }
+    Collections.sort(seconds);
+    return String.format(Locale.ROOT, "%-55s median %.4f s, worst %.4f s, best %.4f s, %d bytes%n",
+        "slurmctld OpenMetrics " + path + " (curl in slurmctld's container):", seconds.get(ROUNDS / 2),
+        seconds.get(ROUNDS - 1), seconds.get(0), bytes);
   }
 
   /** slurmrestd's resident set (it is pid 1 of its container), as ps reports it. */

@@ -152,6 +152,11 @@ class SlurmClusterIT {
       assertThat(cpu.features()).isEqualTo("cpu");
       assertThat(cpu.user()).isEqualTo("root");
       assertThat(cpu.nodeList()).isEmpty();
+      // From 25.11 slurmctld counts them itself, on its own port (MetricsType=metrics/openmetrics).
+      if (SlurmTestCluster.release().servesOpenMetrics()) {
+        String metrics = exec(cluster.controller, "curl", "-sf", "http://localhost:6817/metrics/partitions");
+        assertThat(metrics).as(metrics).containsPattern("(?m)^slurm_partition_jobs_pending\\{partition=\"batch\"\\} 2$");
+      }
     } finally {
       exec(cluster.controller, "scancel", Long.toString(gpuJob), cpuJob);
     }
@@ -219,6 +224,9 @@ class SlurmClusterIT {
         assertThat(other.jobs().stream().filter(j -> settled.contains(j.id())).toList()).as(other.apiVersion())
             .containsExactlyInAnyOrderElementsOf(reference);
         assertThat(other.nodes()).as(other.apiVersion()).containsExactlyInAnyOrderElementsOf(referenceNodes);
+        Ping ping = other.ping();
+        assertThat(List.of(ping.controller(), ping.mode(), ping.slurmVersion(), ping.responding())).as(other.apiVersion())
+            .isEqualTo(List.of("slurmctld", "primary", slurm.ping().slurmVersion(), true));
       }
     } finally {
       List<String> scancel = new java.util.ArrayList<>(List.of("scancel"));
