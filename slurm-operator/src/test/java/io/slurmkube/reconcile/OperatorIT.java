@@ -266,15 +266,15 @@ class OperatorIT {
   @Test
   @Order(7)
   void aStorageSizeChangeIsReportedAndDoesNotBlockOtherChanges() {
+    String hashBefore = controllerHash();
     Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("demo"), c -> {
       c.getSpec().controller.storageSize = "5Gi";
-      c.getSpec().image = "slurmkube.local/slurmctld:26.05-patched";
+      c.getSpec().partitions.get(0).maxTime = "240";
       return c;
     });
     await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
       StatefulSet controller = client.apps().statefulSets().inNamespace(NS).withName("demo-controller").get();
-      assertThat(controller.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
-          .as("the image change is applied").isEqualTo("slurmkube.local/slurmctld:26.05-patched");
+      assertThat(controllerHash()).as("the config change reaches slurmctld's StatefulSet").isNotEqualTo(hashBefore);
       assertThat(controller.getSpec().getVolumeClaimTemplates().get(0).getSpec().getResources().getRequests().get("storage").toString())
           .isEqualTo("1Gi");
       assertThat(current().getStatus().conditions).anySatisfy(c -> {
@@ -285,11 +285,115 @@ class OperatorIT {
     });
     Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("demo"), c -> {
       c.getSpec().controller.storageSize = "1Gi";
-      c.getSpec().image = "slurmkube.local/slurmctld:26.05";
       return c;
     });
     await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(current().getStatus().conditions)
         .noneSatisfy(c -> assertThat(c.getType() + c.getStatus() + c.getMessage()).contains("DegradedTrue").contains("storageSize")));
+  }
+
+  /**
+   * A new image reaches slurmdbd first, slurmctld once slurmdbd's rollout is done, the node sets once
+   * slurmctld's is. No kubelet runs here: each rollout is marked done by writing the status the
+   * Deployment and StatefulSet controllers would (UpgradeIT does it with real pods).
+   */
+  @Test
+  @Order(7)
+  void anImageChangeMovesSlurmdbdThenSlurmctldThenTheNodeSetsAndAJumpTooFarIsRefused() {
+    String oldImage = current().getSpec().image;
+    String oldNodeImage = current().getSpec().nodeImage;
+    var statefulSets = client.apps().statefulSets().inNamespace(NS);
+    var deployments = client.apps().deployments().inNamespace(NS);
+    var nodeSet = client.resources(NodeSet.class).inNamespace(NS).withName("demo-cpu");
+    assertThat(nodeSet.get().getSpec().image).isEqualTo(oldNodeImage);
+    Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("demo"), c -> {
+      c.getSpec().image = "slurmkube.local/slurmctld:26.05-patched";
+      c.getSpec().nodeImage = "slurmkube.local/slurmd:26.05-patched";
+      return c;
+    });
+    await("slurmdbd moves first").atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+      assertThat(image(deployments.withName("demo-accounting").get().getSpec().getTemplate()))
+          .isEqualTo("slurmkube.local/slurmctld:26.05-patched");
+      assertThat(current().getStatus().upgrade).startsWith("slurmdbd is moving to slurmkube.local/slurmctld:26.05-patched");
+    });
+    assertThat(image(statefulSets.withName("demo-controller").get().getSpec().getTemplate())).isEqualTo(oldImage);
+    assertThat(nodeSet.get().getSpec().image).isEqualTo(oldNodeImage);
+
+    markRolledOut(deployments.withName("demo-accounting").get());
+    await("slurmctld follows").atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+      assertThat(image(statefulSets.withName("demo-controller").get().getSpec().getTemplate()))
+          .isEqualTo("slurmkube.local/slurmctld:26.05-patched");
+      assertThat(image(deployments.withName("demo-restapi").get().getSpec().getTemplate()))
+          .isEqualTo("slurmkube.local/slurmctld:26.05-patched");
+    });
+    assertThat(nodeSet.get().getSpec().image).as("the node sets wait for slurmctld's new pod").isEqualTo(oldNodeImage);
+
+    markRolledOut(statefulSets.withName("demo-controller").get());
+    await("the node sets follow").atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+      assertThat(nodeSet.get().getSpec().image).isEqualTo("slurmkube.local/slurmd:26.05-patched");
+      assertThat(current().getStatus().upgrade).isNull();
+      assertThat(current().getStatus().slurmRelease).isEqualTo("26.05");
+    });
+
+    // A downgrade to 24.11 moves nothing and says why.
+    Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("demo"), c -> {
+      c.getSpec().image = "slurmkube.local/slurmctld:24.11";
+      return c;
+    });
+    await("the downgrade is refused").atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+      assertThat(current().getStatus().upgrade).contains("cannot be downgraded from 26.05 to 24.11");
+      assertThat(current().getStatus().conditions).anySatisfy(c -> {
+        assertThat(c.getType()).isEqualTo("Degraded");
+        assertThat(c.getStatus()).isEqualTo("True");
+        assertThat(c.getMessage()).contains("cannot be downgraded");
+      });
+    });
+    assertThat(image(deployments.withName("demo-accounting").get().getSpec().getTemplate()))
+        .isEqualTo("slurmkube.local/slurmctld:26.05-patched");
+    assertThat(image(statefulSets.withName("demo-controller").get().getSpec().getTemplate()))
+        .isEqualTo("slurmkube.local/slurmctld:26.05-patched");
+    Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("demo"), c -> {
+      c.getSpec().image = oldImage;
+      c.getSpec().nodeImage = oldNodeImage;
+      return c;
+    });
+    markRolledOut(deployments.withName("demo-accounting").get());
+    await("back on the first images").atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+      markRolledOut(deployments.withName("demo-accounting").get());
+      assertThat(image(statefulSets.withName("demo-controller").get().getSpec().getTemplate())).isEqualTo(oldImage);
+    });
+    markRolledOut(statefulSets.withName("demo-controller").get());
+    await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+      markRolledOut(statefulSets.withName("demo-controller").get());
+      assertThat(nodeSet.get().getSpec().image).isEqualTo(oldNodeImage);
+    });
+  }
+
+  private static String image(io.fabric8.kubernetes.api.model.PodTemplateSpec template) {
+    return template.getSpec().getContainers().get(0).getImage();
+  }
+
+  /** The status the Deployment controller writes once every replica runs the new template and is available. */
+  private static void markRolledOut(io.fabric8.kubernetes.api.model.apps.Deployment deployment) {
+    var resource = client.apps().deployments().inNamespace(NS).withName(deployment.getMetadata().getName());
+    Conflicts.edit(resource, d -> {
+      d.setStatus(new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder()
+          .withObservedGeneration(d.getMetadata().getGeneration())
+          .withReplicas(1).withUpdatedReplicas(1).withReadyReplicas(1).withAvailableReplicas(1).build());
+      return d;
+    }, true);
+  }
+
+  /** The status the StatefulSet controller writes once its pod runs the new template and is ready. */
+  private static void markRolledOut(StatefulSet set) {
+    var resource = client.apps().statefulSets().inNamespace(NS).withName(set.getMetadata().getName());
+    Conflicts.edit(resource, s -> {
+      s.setStatus(new io.fabric8.kubernetes.api.model.apps.StatefulSetStatusBuilder()
+          .withObservedGeneration(s.getMetadata().getGeneration())
+          .withReplicas(1).withReadyReplicas(1).withCurrentReplicas(1).withUpdatedReplicas(1)
+          .withCurrentRevision("rev-" + s.getMetadata().getGeneration())
+          .withUpdateRevision("rev-" + s.getMetadata().getGeneration()).build());
+      return s;
+    }, true);
   }
 
   @Test

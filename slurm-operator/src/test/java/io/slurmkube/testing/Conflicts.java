@@ -30,6 +30,23 @@ public final class Conflicts {
     }
   }
 
+  /** As {@link #edit(Resource, UnaryOperator)}, writing the status subresource when {@code status} is true. */
+  public static <T extends HasMetadata> T edit(Resource<T> resource, UnaryOperator<T> change, boolean status) {
+    if (!status) {
+      return edit(resource, change);
+    }
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return resource.updateStatus(change.apply(resource.get()));
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == ATTEMPTS) {
+          throw e;
+        }
+        pause(20L * attempt);
+      }
+    }
+  }
+
   private static void pause(long millis) {
     try {
       Thread.sleep(millis);
