@@ -11,7 +11,13 @@ set -euo pipefail
 results=$PWD/results-$SLURM_JOB_ID
 mkdir -p "$results"
 echo "job $SLURM_JOB_ID: $SLURM_NTASKS ranks on $SLURM_JOB_NODELIST"
-srun --mpi=pmix python3 /opt/slurmkube-examples/allreduce.py "$results"
+# Slurm's PMIx plugin starts the ranks itself where Slurm was built with it (Debian's 24.11 was);
+# Debian's 26.05 comes without it, and OpenMPI's own launcher then starts them through srun.
+if srun --mpi=list 2>&1 | grep -qw pmix; then
+  srun --mpi=pmix python3 /opt/slurmkube-examples/allreduce.py "$results"
+else
+  mpirun python3 /opt/slurmkube-examples/allreduce.py "$results"
+fi
 MASTER_ADDR=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n1)
 export MASTER_ADDR MASTER_PORT=29500
 srun python3 /opt/slurmkube-examples/rendezvous.py
