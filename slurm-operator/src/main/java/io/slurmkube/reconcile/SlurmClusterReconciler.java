@@ -490,9 +490,7 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
       });
       NodeSet update = NodeSetBuilder.build(model, entry, false);
       if (!pass.plan().nodesFollow() && existing.getSpec().image != null) {
-        // slurmd may not be newer than slurmctld: the pods keep their image until slurmctld runs the new one.
-        update.getSpec().image = existing.getSpec().image;
-        update.getSpec().template = existing.getSpec().template;
+        holdImages(update, existing);
       }
       apply(model, update);
     }
@@ -511,6 +509,26 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
             "NodeSet " + name + " is no longer in spec.nodeSets: draining its " + current + " node(s) before deleting it");
       }
     }
+  }
+
+  /**
+   * slurmd may not be newer than slurmctld: while slurmctld has not settled on its new image, a node
+   * set keeps the images its pods run (spec.nodeImage's and its template's); any other change goes on.
+   */
+  private void holdImages(NodeSet update, NodeSet existing) {
+    update.getSpec().image = existing.getSpec().image;
+    String held = templateImage(existing.getSpec().template);
+    if (!java.util.Objects.equals(templateImage(update.getSpec().template), held)) {
+      // A copy: the template is the SlurmCluster's own, as the informer holds it.
+      var template = update.getSpec().template == null ? new io.slurmkube.api.PodTemplate()
+          : client.getKubernetesSerialization().clone(update.getSpec().template);
+      template.spec.image = held;
+      update.getSpec().template = template;
+    }
+  }
+
+  private static String templateImage(io.slurmkube.api.PodTemplate template) {
+    return template == null || template.spec == null ? null : template.spec.image;
   }
 
   private void deleteIfOwned(ClusterModel model, HasMetadata object) {
