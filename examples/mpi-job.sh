@@ -16,7 +16,9 @@ echo "job $SLURM_JOB_ID: $SLURM_NTASKS ranks on $SLURM_JOB_NODELIST"
 if srun --mpi=list 2>&1 | grep -qw pmix; then
   srun --mpi=pmix python3 /opt/slurmkube-examples/allreduce.py "$results"
 else
-  mpirun python3 /opt/slurmkube-examples/allreduce.py "$results"
+  as_root=()
+  [ "$(id -u)" != 0 ] || as_root=(--allow-run-as-root) # mpirun refuses root unless told
+  mpirun "${as_root[@]}" python3 /opt/slurmkube-examples/allreduce.py "$results"
 fi
 MASTER_ADDR=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n1)
 export MASTER_ADDR MASTER_PORT=29500

@@ -266,15 +266,16 @@ class OperatorIT {
   @Test
   @Order(7)
   void aStorageSizeChangeIsReportedAndDoesNotBlockOtherChanges() {
-    String hashBefore = controllerHash();
+    String policyBefore = current().getSpec().imagePullPolicy;
     Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("demo"), c -> {
       c.getSpec().controller.storageSize = "5Gi";
-      c.getSpec().partitions.get(0).maxTime = "240";
+      c.getSpec().imagePullPolicy = "Always";
       return c;
     });
     await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
       StatefulSet controller = client.apps().statefulSets().inNamespace(NS).withName("demo-controller").get();
-      assertThat(controllerHash()).as("the config change reaches slurmctld's StatefulSet").isNotEqualTo(hashBefore);
+      assertThat(controller.getSpec().getTemplate().getSpec().getContainers().get(0).getImagePullPolicy())
+          .as("the pull policy change reaches slurmctld's StatefulSet").isEqualTo("Always");
       assertThat(controller.getSpec().getVolumeClaimTemplates().get(0).getSpec().getResources().getRequests().get("storage").toString())
           .isEqualTo("1Gi");
       assertThat(current().getStatus().conditions).anySatisfy(c -> {
@@ -285,6 +286,7 @@ class OperatorIT {
     });
     Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("demo"), c -> {
       c.getSpec().controller.storageSize = "1Gi";
+      c.getSpec().imagePullPolicy = policyBefore;
       return c;
     });
     await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(current().getStatus().conditions)
