@@ -115,9 +115,11 @@ public final class SlurmClientBench {
         seconds.get(ROUNDS - 1), seconds.get(0), bytes);
   }
 
-  /** slurmrestd's resident set (it is pid 1 of its container), as ps reports it. */
+  /** slurmrestd's resident set, as ps reports it. */
   private static String memory(SlurmTestCluster cluster, String what) {
-    long kib = Long.parseLong(SlurmTestCluster.exec(cluster.restApi, "ps", "-o", "rss=", "-p", "1").strip());
+    // By name: pid 1 of the container is tini, which starts the entrypoint.
+    long kib = Long.parseLong(SlurmTestCluster.exec(cluster.restApi, "ps", "-o", "rss=", "-C", "slurmrestd").strip()
+        .lines().findFirst().orElse("0").strip());
     return String.format(Locale.ROOT, "%-55s %d MiB%n", what + ":", kib / 1024);
   }
 
