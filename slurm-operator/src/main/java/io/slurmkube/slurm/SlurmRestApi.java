@@ -14,8 +14,9 @@ import java.util.Set;
 /**
  * The adapter for slurmrestd's {@code /slurm/v0.0.4x} APIs: v0.0.42 (the newest Slurm 24.11 serves),
  * v0.0.43 (25.05), v0.0.44 (25.11) and v0.0.45 (26.05, which serves v0.0.42 to v0.0.45). Every field
- * the operator reads and writes has the same name and shape in these four (SlurmClusterIT reads one
- * real cluster through each version the server serves and compares), so one class speaks them all.
+ * the operator reads and writes has the same name and shape in these four but the ping's role
+ * (see {@link #ping}); SlurmClusterIT reads one real cluster through each version the server serves
+ * and compares. So one class speaks them all; a version that changes a field gets its branch here.
  */
 final class SlurmRestApi implements SlurmClient {
   /** The versions this adapter speaks, newest first. */
