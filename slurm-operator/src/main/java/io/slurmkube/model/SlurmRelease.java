@@ -22,8 +22,6 @@ public record SlurmRelease(int year, int month) implements Comparable<SlurmRelea
 
   /** A release at the start of a tag: 26.05, 26.05.5, 24.11-patched, 25.11.2-ubuntu24.04. */
   private static final Pattern TAG = Pattern.compile("^(\\d{2})\\.(05|11)(?:$|[.\\-_+])");
-  /** A release as slurmrestd and {@code slurmctld -V} report it: 24.11.5, slurm 26.05.5. */
-  private static final Pattern VERSION = Pattern.compile("(\\d{2})\\.(05|11)\\.\\d+");
 
   public SlurmRelease {
     if (month != 5 && month != 11) {
@@ -46,8 +44,7 @@ public record SlurmRelease(int year, int month) implements Comparable<SlurmRelea
       return Optional.empty();
     }
     Matcher m = TAG.matcher(name.substring(colon + 1));
-    return m.find() ? Optional.of(new SlurmRelease(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))))
-        : Optional.empty();
+    return m.find() ? Optional.of(of(m)) : Optional.empty();
   }
 
   /** A release written as "26.05". */
@@ -56,14 +53,11 @@ public record SlurmRelease(int year, int month) implements Comparable<SlurmRelea
     if (!m.find() || m.end() != release.length()) {
       throw new IllegalArgumentException("not a Slurm release (YY.05 or YY.11): " + release);
     }
-    return new SlurmRelease(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+    return of(m);
   }
 
-  /** The release of a full version string such as "24.11.5". */
-  public static Optional<SlurmRelease> ofVersion(String version) {
-    Matcher m = VERSION.matcher(version == null ? "" : version);
-    return m.find() ? Optional.of(new SlurmRelease(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))))
-        : Optional.empty();
+  private static SlurmRelease of(Matcher found) {
+    return new SlurmRelease(Integer.parseInt(found.group(1)), Integer.parseInt(found.group(2)));
   }
 
   /** The oldest release among the images that name one; {@link #DEFAULT} when none does. */

@@ -172,8 +172,9 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
     var names = desired.names();
     UpgradePlan plan = UpgradePlan.plan(cluster.getSpec(), desired.runsSlurmdbd(), new UpgradePlan.Running(
         cached(context, StatefulSet.class, names.controller()), cached(context, Deployment.class, names.accounting())));
-    var model = new ClusterModel(withImage(cluster, plan.controllerImage()), keySet);
-    var pass = new Pass(model, new ClusterModel(withImage(cluster, plan.accountingImage()), keySet), plan);
+    // Outside an upgrade both are the spec's own image: the model (and its slurm.conf) is made once.
+    var model = withImage(desired, plan.controllerImage(), keySet);
+    var pass = new Pass(model, withImage(desired, plan.accountingImage(), keySet), plan);
     var log = new StepLog();
     plan.refusal().ifPresent(why -> {
       log.problem(why);
@@ -309,14 +310,14 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
     }
   }
 
-  /** A copy of the cluster whose spec.image is {@code image} (the one the upgrade plan allows a component now). */
-  private SlurmCluster withImage(SlurmCluster cluster, String image) {
-    if (image == null || image.equals(cluster.getSpec().image)) {
-      return cluster;
+  /** The model of a copy of the cluster whose spec.image is {@code image} (what the upgrade plan allows a component now). */
+  private ClusterModel withImage(ClusterModel desired, String image, String keySet) {
+    if (image == null || image.equals(desired.spec().image)) {
+      return desired;
     }
-    SlurmCluster copy = client.getKubernetesSerialization().clone(cluster);
+    SlurmCluster copy = client.getKubernetesSerialization().clone(desired.cluster());
     copy.getSpec().image = image;
-    return copy;
+    return new ClusterModel(copy, keySet);
   }
 
   /** The generated auth key Secret as the informer last saw it; null when there is none (yet). */
