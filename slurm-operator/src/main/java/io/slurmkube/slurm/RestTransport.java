@@ -63,11 +63,26 @@ final class RestTransport {
     return send("DELETE", path, null);
   }
 
+  /** An answer with its status, for callers that tell success apart by it. */
+  record Reply(int status, JsonNode body) {}
+
+  /**
+   * A DELETE whose status the caller needs: slurmdbd answers 304 and no body when nothing matched,
+   * which is no error here.
+   */
+  Reply deleteReply(String path) {
+    return exchangeChecked("DELETE", path, null);
+  }
+
   private JsonNode send(String method, String path, Object body) {
+    return exchangeChecked(method, path, body).body();
+  }
+
+  private Reply exchangeChecked(String method, String path, Object body) {
     HttpResponse<String> response = exchange(method, path, body);
     JsonNode answer = parse(response.body());
     check(method, path, response.statusCode(), answer, response.body());
-    return answer;
+    return new Reply(response.statusCode(), answer);
   }
 
   private HttpResponse<String> exchange(String method, String path, Object body) {

@@ -59,6 +59,21 @@ public final class SlurmClients {
             + "; known: " + supportedVersions()));
   }
 
+  /**
+   * The accounting client for slurmdbd through slurmrestd's {@code /slurmdb/} API of the version a
+   * {@link SlurmClient} speaks (its {@link SlurmClient#apiVersion()}, e.g. {@code v0.0.45}).
+   *
+   * @param slurmClusterName the ClusterName in slurm.conf, which associations belong to
+   */
+  public static SlurmAccounting accounting(String apiVersion, URI baseUri, JwtSigner signer, String slurmClusterName) {
+    return accounting(apiVersion, baseUri, signer, slurmClusterName, Duration.ofSeconds(10), RetryPolicy.defaults());
+  }
+
+  public static SlurmAccounting accounting(String apiVersion, URI baseUri, JwtSigner signer, String slurmClusterName,
+      Duration requestTimeout, RetryPolicy retry) {
+    return new SlurmDbRestApi(apiVersion, slurmClusterName, transport(baseUri, signer, requestTimeout, retry));
+  }
+
   /** slurmrestd speaks HTTP/1.1 only; keep-alive connections spare its per-connection reverse DNS lookup. */
   private static RestTransport transport(URI baseUri, JwtSigner signer, Duration requestTimeout, RetryPolicy retry) {
     HttpClient http = HttpClient.newBuilder()

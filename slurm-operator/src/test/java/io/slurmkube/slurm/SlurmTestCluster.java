@@ -320,6 +320,12 @@ final class SlurmTestCluster implements AutoCloseable {
     return served;
   }
 
+  /** An accounting client (slurmdbd through slurmrestd) for each API version the server serves, newest first. */
+  List<SlurmAccounting> servedAccounting() {
+    return servedClients().stream().map(client -> SlurmClients.accounting(client.apiVersion(), restUri,
+        new JwtSigner(jwtKey, "slurm"), CLUSTER, Duration.ofSeconds(10), RetryPolicy.none())).toList();
+  }
+
   /** A client whose tokens are signed with some other key. */
   SlurmClient clientWithWrongKey() {
     byte[] other = new byte[32];
