@@ -38,14 +38,26 @@ public final class Names {
    * the controller's), plus Slurm's reserved words ({@code Nodes=ALL}, the DEFAULT record).
    */
   public static final String RESERVED_NODESET_NAMES_CEL = "['controller', 'db', 'db-password', 'accounting', 'restapi', "
-      + "'login', 'home', 'config', 'auth-key', 'jwt-key', 'ssh-host-keys', 'nodes', 'default', 'all']";
+      + "'login', 'home', 'config', 'users', 'auth-key', 'jwt-key', 'ssh-host-keys', 'nodes', 'default', 'all']";
   public static final List<String> RESERVED_NODESET_NAMES = List.of("controller", "db", "db-password", "accounting",
-      "restapi", "login", "home", "config", "auth-key", "jwt-key", "ssh-host-keys", "nodes", "default", "all");
+      "restapi", "login", "home", "config", "users", "auth-key", "jwt-key", "ssh-host-keys", "nodes", "default", "all");
   public static final String RESERVED_NODESET_MESSAGE = "is reserved: the cluster's own objects are named "
-      + "<cluster>-controller, -db, -db-password, -accounting, -restapi, -login, -home, -config, -auth-key, -jwt-key, "
+      + "<cluster>-controller, -db, -db-password, -accounting, -restapi, -login, -home, -config, -users, -auth-key, -jwt-key, "
       + "-ssh-host-keys and -nodes, and Slurm reads 'default' and 'all' as keywords; choose another node set name (for example cpu or gpu-a100)";
   public static final String NODESET_NAME_MESSAGE = "is not a valid node set name: use lower-case letters, digits and '-', "
       + "starting with a letter and not ending with '-' (for example gpu-a100)";
+
+  /** A Unix user or group name as useradd and Slurm take it. */
+  public static final String UNIX_NAME = "^[a-z_][a-z0-9_-]*$";
+  /**
+   * Users and groups the images already have (Debian's base, Slurm's, sshd's, MariaDB's): a declared
+   * one of the same name would be hidden by the image's own (nsswitch reads files first).
+   */
+  public static final String RESERVED_UNIX_NAMES_CEL = "['root', 'daemon', 'bin', 'sys', 'sync', 'games', 'man', 'lp', "
+      + "'mail', 'news', 'uucp', 'proxy', 'www-data', 'backup', 'list', 'irc', '_apt', 'nobody', 'nogroup', 'adm', "
+      + "'tty', 'disk', 'kmem', 'dialout', 'fax', 'voice', 'cdrom', 'floppy', 'tape', 'sudo', 'audio', 'dip', "
+      + "'operator', 'src', 'shadow', 'utmp', 'video', 'sasl', 'plugdev', 'staff', 'users', 'slurm', 'slurmrestd', "
+      + "'sshd', 'mysql', 'messagebus', 'systemd-network', 'systemd-timesync', 'systemd-journal']";
 
   private Names() {}
 }

@@ -17,6 +17,11 @@ public class NodeSetStatus {
   public Integer draining;
   /** Label selector of this node set's pods, in string form, for the scale subresource. */
   @LabelSelector public String selector;
+  /**
+   * Pending jobs this node set could run that wait for policy (an association or QOS limit such as
+   * AssocMaxJobsLimit), not for nodes: the autoscaler adds no node for them.
+   */
+  public Integer jobsWaitingForPolicy;
   /** Why the autoscaler last changed (or kept) the replica count. */
   public String lastScaleDecision;
   public List<Condition> conditions = new ArrayList<>();

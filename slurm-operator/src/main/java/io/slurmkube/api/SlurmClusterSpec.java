@@ -29,6 +29,30 @@ import java.util.List;
 @ValidationRule(value = "!has(self.restApi) || self.restApi.enabled || !has(self.nodeSets) || self.nodeSets.all(n, !has(n.maxReplicas))",
     message = "spec.restApi.enabled is false but a node set autoscales (maxReplicas): the operator reads the queue and drains nodes through slurmrestd; enable the REST API or remove maxReplicas",
     fieldPath = ".restApi.enabled")
+@ValidationRule(value = "!has(self.users) || self.users.all(u, self.users.exists_one(v, v.name == u.name))",
+    message = "spec.users: two users have the same name; give each user a unique name",
+    fieldPath = ".users")
+@ValidationRule(value = "!has(self.users) || self.users.all(u, self.users.exists_one(v, v.uid == u.uid))",
+    message = "spec.users: two users have the same uid; give each user their own uid (files on shared volumes belong to a uid, not a name)",
+    fieldPath = ".users")
+@ValidationRule(value = "!has(self.users) || self.users.all(u, self.users.all(v, v.name == u.name "
+    + "|| (has(v.gid) ? v.gid : v.uid) != (has(u.gid) ? u.gid : u.uid) "
+    + "|| (has(self.groups) && self.groups.exists(g, g.gid == (has(u.gid) ? u.gid : u.uid)))))",
+    message = "spec.users: two users share a primary gid that no entry of spec.groups names; declare that group in spec.groups (name and gid) or give each user their own gid",
+    fieldPath = ".users")
+@ValidationRule(value = "!has(self.groups) || self.groups.all(g, self.groups.exists_one(h, h.name == g.name) && self.groups.exists_one(h, h.gid == g.gid))",
+    message = "spec.groups: two groups have the same name or the same gid; give each group its own name and gid",
+    fieldPath = ".groups")
+@ValidationRule(value = "!has(self.groups) || !has(self.users) || self.groups.all(g, self.users.all(u, u.name != g.name || (has(u.gid) ? u.gid : u.uid) == g.gid))",
+    message = "spec.groups: a group has the name of a user but not that user's gid; rename the group or give it the user's gid",
+    fieldPath = ".groups")
+@ValidationRule(value = "!has(self.users) || self.users.all(u, !has(u.groups) || u.groups.all(n, has(self.groups) && self.groups.exists(g, g.name == n)))",
+    message = "spec.users[].groups names a group that is not in spec.groups; declare it (name and gid) or correct the name",
+    fieldPath = ".users")
+@ValidationRule(value = "!has(self.users) || self.users.all(u, (!has(u.account) || (has(self.accounting) && has(self.accounting.accounts) && self.accounting.accounts.exists(a, a.name == u.account))) "
+    + "&& (!has(u.accounts) || u.accounts.all(n, has(self.accounting) && has(self.accounting.accounts) && self.accounting.accounts.exists(a, a.name == n))))",
+    message = "spec.users[].account or accounts names an account that is not in spec.accounting.accounts; declare it or correct the name",
+    fieldPath = ".users")
 public class SlurmClusterSpec {
   public static final int DEFAULT_DELETION_GRACE_PERIOD_SECONDS = 3600;
 
@@ -84,6 +108,17 @@ public class SlurmClusterSpec {
   @Default("3600")
   @JsonPropertyDescription("Seconds a deleted SlurmCluster waits for its running jobs to end before Kubernetes removes its pods and daemons (default 3600, at most 2592000 = 30 days). Meanwhile every Slurm node is drained, so no pending job starts; 0 removes everything at once, killing running jobs.")
   public Integer deletionGracePeriodSeconds = DEFAULT_DELETION_GRACE_PERIOD_SECONDS;
+
+  @Size(max = 128)
+  @JsonPropertyDescription("Unix users of the cluster: the same uid and gid on every login, slurmd and slurmctld pod, homes on the shared /home, SSH keys, Slurm associations. Adding or removing users restarts nothing. (A site directory can be used instead: see the README.)")
+  public List<UserSpec> users = new ArrayList<>();
+
+  @Size(max = 32)
+  @JsonPropertyDescription("Unix groups the declared users share.")
+  public List<GroupSpec> groups = new ArrayList<>();
+
+  @JsonPropertyDescription("Job priority (multifactor, fair share), accounting enforcement, preemption and extra slurm.conf lines.")
+  public SchedulingSpec scheduling = new SchedulingSpec();
 
   @JsonPropertyDescription("The Kubernetes nodes that form this cluster's Slurm pool, and lending of idle pool nodes. Without it, node-set pods go wherever the scheduler puts them.")
   public FleetSpec fleet;

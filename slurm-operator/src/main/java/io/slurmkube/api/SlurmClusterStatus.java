@@ -21,6 +21,9 @@ public class SlurmClusterStatus {
   /** The Slurm pool (spec.fleet), kept by its own controller; absent without a fleet policy. */
   @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
   public FleetStatus fleet;
+  /** Accounts, QOS and user associations in slurmdbd; absent when none are declared or created. */
+  @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+  public AccountingStatus accounting;
   /** The Slurm auth key's rotation; absent until the key Secret is read. */
   @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
   public AuthKeyRotationStatus authKey;

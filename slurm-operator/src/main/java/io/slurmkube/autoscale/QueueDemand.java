@@ -19,6 +19,7 @@ public final class QueueDemand {
 
   /** Pending reasons that new nodes cannot cure. */
   private static final List<String> NOT_FOR_NODES = List.of("dependency", "begintime", "jobheld", "assoc", "qos",
+      "account" /* AccountNotAllowed, AccountingPolicy */,
       "reservation", "partitiondown", "partitioninactive", "partitiontimelimit", "invalid", "badconstraints",
       "launchfailed", "nodedown" /* a job pinned to a named node that is down */);
 
@@ -51,6 +52,21 @@ public final class QueueDemand {
         .filter(j -> constraintMet(nodeSet.features(), j.features()))
         .filter(j -> fitsNodeSet(nodeSet, j))
         .toList();
+  }
+
+  /**
+   * Pending jobs this node set could run but that wait for policy (an association or QOS limit,
+   * an account or QOS they may not use): no node would start them, so none is added for them.
+   */
+  public static int waitingForPolicy(NodeSetView nodeSet, List<SlurmJob> jobs, Instant now) {
+    return (int) jobs.stream()
+        .filter(SlurmJob::isPending)
+        .filter(j -> waitingFor(j, now) == Wait.POLICY)
+        .filter(j -> inPartitionOf(nodeSet, j))
+        .filter(j -> constraintMet(nodeSet.features(), j.features()))
+        .filter(j -> fitsNodeSet(nodeSet, j))
+        .mapToLong(j -> Math.max(1, j.pendingTasks()))
+        .sum();
   }
 
   /** What a pending job waits for, as the metrics group it: only NODES is cured by scaling up. */

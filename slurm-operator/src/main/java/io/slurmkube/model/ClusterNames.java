@@ -22,6 +22,8 @@ public record ClusterNames(String cluster, String namespace) {
   /** The embedded shared /home claim. */
   public String home() { return cluster + "-home"; }
   public String config() { return cluster + "-config"; }
+  /** The declared users' passwd, group, shadow and SSH keys (UserDirectory). */
+  public String users() { return cluster + "-users"; }
   public String authKeySecret() { return cluster + "-auth-key"; }
   public String jwtKeySecret() { return cluster + "-jwt-key"; }
   public String databaseSecret() { return cluster + "-db-password"; }

@@ -91,6 +91,14 @@ public final class ControllerBuilder {
   }
 
   public static StatefulSet statefulSet(ClusterModel model) {
+    var statefulSet = bareStatefulSet(model);
+    // slurmctld resolves a job's uid and groups when it starts the job.
+    var pod = statefulSet.getSpec().getTemplate().getSpec();
+    UserDirectory.mount(model, pod, pod.getContainers().get(0));
+    return statefulSet;
+  }
+
+  private static StatefulSet bareStatefulSet(ClusterModel model) {
     var spec = model.spec();
     var labels = Labels.of(model.name(), Component.CONTROLLER);
     var claim = new PersistentVolumeClaimBuilder()

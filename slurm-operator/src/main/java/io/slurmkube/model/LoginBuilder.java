@@ -70,6 +70,7 @@ public final class LoginBuilder {
     var pod = deployment.getSpec().getTemplate();
     var login = pod.getSpec().getContainers().get(0);
     SharedStorage.mount(model, pod.getSpec(), login);
+    UserDirectory.mount(model, pod.getSpec(), login);
     PodTemplates.apply(spec.login.template, pod.getMetadata(), pod.getSpec(), login);
     return deployment;
   }

@@ -119,6 +119,7 @@ public final class NodePodBuilder {
     }
     var slurmd = pod.getSpec().getContainers().get(0);
     SharedStorage.mount(model, pod.getSpec(), slurmd);
+    UserDirectory.mount(model, pod.getSpec(), slurmd);
     PodTemplates.apply(spec.template, pod.getMetadata(), pod.getSpec(), slurmd);
     return pod;
   }

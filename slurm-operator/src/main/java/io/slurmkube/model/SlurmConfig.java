@@ -4,6 +4,7 @@ import io.slurmkube.api.AccountingSpec;
 import io.slurmkube.api.ExternalDatabaseSpec;
 import io.slurmkube.api.NodeSetSpec;
 import io.slurmkube.api.PartitionSpec;
+import io.slurmkube.api.SchedulingSpec;
 import io.slurmkube.api.SlurmClusterSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -178,9 +179,14 @@ public final class SlurmConfig {
       // GPUs are not accounted unless asked for: sacct's AllocTRES then shows gres/gpu.
       line(conf, "AccountingStorageTRES=gres/gpu");
       line(conf, "JobCompType=jobcomp/none");
+      String enforce = String.join(",", enforce(spec));
+      if (!enforce.isEmpty()) {
+        line(conf, "AccountingStorageEnforce=" + enforce);
+      }
     } else {
       line(conf, "AccountingStorageType=accounting_storage/none");
     }
+    schedulingPolicy(conf, spec);
     for (NodeSetSpec nodeSet : spec.nodeSets) {
       line(conf, "Nodeset=" + nodeSet.name + " Feature=" + nodeSet.name);
     }
@@ -202,7 +208,69 @@ public final class SlurmConfig {
       p.append(" State=UP");
       line(conf, p.toString());
     }
+    var extra = scheduling(spec).extraConfig;
+    if (!extra.isEmpty()) {
+      line(conf, "# spec.scheduling.extraConfig");
+      for (String entry : extra) {
+        // Admission refuses line breaks and owned keys; a spec that bypassed it still cannot inject lines.
+        if (!entry.contains("\n") && !entry.contains("\r") && !ownsKey(entry)) {
+          line(conf, entry);
+        }
+      }
+    }
     return conf.toString();
+  }
+
+  private static SchedulingSpec scheduling(SlurmClusterSpec spec) {
+    return spec.scheduling == null ? new SchedulingSpec() : spec.scheduling;
+  }
+
+  /** Whether an extraConfig line sets a key the operator writes itself. */
+  static boolean ownsKey(String entry) {
+    int equals = entry.indexOf('=');
+    String key = (equals < 0 ? entry : entry.substring(0, equals)).strip().toLowerCase(java.util.Locale.ROOT);
+    return SchedulingSpec.OWNED_KEYS.contains(key);
+  }
+
+  /**
+   * AccountingStorageEnforce: with slurmdbd, [associations, limits, qos] unless the spec says
+   * otherwise, so only users with an association run jobs and limits hold. (Root has one from the
+   * start: slurmdbd makes root's association when it adds the cluster.)
+   */
+  static List<String> enforce(SlurmClusterSpec spec) {
+    var chosen = scheduling(spec).enforce;
+    if (chosen == null) {
+      return List.of("associations", "limits", "qos");
+    }
+    return chosen.stream().map(Enum::name).distinct().toList();
+  }
+
+  /**
+   * Multifactor priority with fair share (it needs slurmdbd's usage, so only with accounting), and
+   * preemption by QOS when asked for. Fair-share factors follow PriorityCalcPeriod.
+   */
+  static void schedulingPolicy(StringBuilder conf, SlurmClusterSpec spec) {
+    var scheduling = scheduling(spec);
+    var priority = scheduling.priority == null ? new SchedulingSpec.PrioritySpec() : scheduling.priority;
+    if (usesSlurmdbd(spec) && priority.multifactor) {
+      line(conf, "PriorityType=priority/multifactor");
+      line(conf, "PriorityWeightFairshare=" + priority.weightFairshare);
+      line(conf, "PriorityWeightAge=" + priority.weightAge);
+      line(conf, "PriorityWeightQOS=" + priority.weightQOS);
+      line(conf, "PriorityWeightJobSize=" + priority.weightJobSize);
+      line(conf, "PriorityWeightPartition=" + priority.weightPartition);
+      line(conf, "PriorityDecayHalfLife=" + priority.decayHalfLife);
+      line(conf, "PriorityCalcPeriod=" + priority.calcPeriodMinutes);
+    } else {
+      line(conf, "PriorityType=priority/basic");
+    }
+    var mode = scheduling.preemption == null ? SchedulingSpec.PreemptionSpec.Mode.Off : scheduling.preemption.mode;
+    if (mode == SchedulingSpec.PreemptionSpec.Mode.Off) {
+      line(conf, "PreemptType=preempt/none");
+    } else {
+      line(conf, "PreemptType=preempt/qos");
+      line(conf, "PreemptMode=" + (mode == SchedulingSpec.PreemptionSpec.Mode.Requeue ? "REQUEUE" : "CANCEL"));
+    }
   }
 
   /**
@@ -329,7 +397,7 @@ public final class SlurmConfig {
   }
 
   /** Slurm lower-cases cluster names and limits them; keep them to letters, digits and '_'. */
-  static String slurmClusterName(String name) {
+  public static String slurmClusterName(String name) {
     String cleaned = name.toLowerCase().replaceAll("[^a-z0-9_]", "_");
     return cleaned.length() > 40 ? cleaned.substring(0, 40) : cleaned;
   }

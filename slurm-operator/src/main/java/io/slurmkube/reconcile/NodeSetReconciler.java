@@ -252,7 +252,11 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     jobs = QueueDemand.unclaimed(earlierNodeSets(cluster, spec.nodeSetName), jobs, now);
     var decision = ScalePolicy.decide(nodeSetView, jobs, busySinceRead, idleSince,
         Duration.ofSeconds(spec.scaleDownDelaySeconds == null ? 60 : spec.scaleDownDelaySeconds), now);
-    nodeSet.getStatus().lastScaleDecision = decision.reason() + (queueNote == null ? "" : " (" + queueNote + ")");
+    int policyHeld = QueueDemand.waitingForPolicy(nodeSetView, jobs, now);
+    nodeSet.getStatus().jobsWaitingForPolicy = policyHeld;
+    nodeSet.getStatus().lastScaleDecision = decision.reason()
+        + (policyHeld == 0 ? "" : "; " + policyHeld + " job(s) wait for an account or QOS limit, not for nodes")
+        + (queueNote == null ? "" : " (" + queueNote + ")");
     if (decision.changes(current)) {
       // A merge patch without resourceVersion (no read-modify-write to conflict), under a field manager
       // of its own, so that managedFields tell its writes from kubectl scale's.

@@ -31,6 +31,7 @@ import io.slurmkube.model.DatabaseBuilder;
 import io.slurmkube.model.AuthKeyRotation;
 import io.slurmkube.model.KeySecrets;
 import io.slurmkube.model.SshHostKeys;
+import io.slurmkube.model.UserDirectory;
 import io.slurmkube.model.Labels;
 import io.slurmkube.model.LoginBuilder;
 import io.slurmkube.model.NetworkPolicies;
@@ -73,6 +74,7 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
   private final SlurmConnections slurm;
   private final ClusterDeletion deletion;
   private final AuthKeyRotator keyRotation;
+  private final AccountingSync accountingSync;
   private final boolean fleetEnabled;
   private final SlurmMetrics metrics;
   private final AppliedInputs appliedInputs = new AppliedInputs(java.time.Clock.systemUTC());
@@ -101,6 +103,7 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
     this.slurm = slurm;
     this.deletion = new ClusterDeletion(client, events, slurm, java.time.Clock.systemUTC());
     this.keyRotation = new AuthKeyRotator(client, events, slurm, new SecureRandom(), java.time.Clock.systemUTC());
+    this.accountingSync = slurm == null ? null : new AccountingSync(slurm, events, java.time.Clock.systemUTC());
   }
 
   /** One named step of the reconcile; the name appears in events, logs and status. */
@@ -111,7 +114,7 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
    * now ({@code model}: spec.image is the one the upgrade plan lets slurmctld run), as slurmdbd and
    * its database may ({@code accounting}), and the plan itself.
    */
-  private record Pass(ClusterModel model, ClusterModel accounting, UpgradePlan plan) {}
+  private record Pass(ClusterModel model, ClusterModel accounting, UpgradePlan plan, boolean usersMapExists) {}
 
   @FunctionalInterface
   private interface StepAction {
@@ -131,6 +134,8 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
     return List.of(
         new Step("keys", (p, log) -> keys(p.model(), log)),
         new Step("config", (p, log) -> apply(p.model(), ConfigMapBuilder.build(p.model()))),
+        // Before the pods that mount it; kept (with no lines) when the last user goes, so logins end.
+        new Step("users", (p, log) -> users(p.model(), p.usersMapExists())),
         // Before the pods: none of them runs a moment without its policy.
         new Step("networkpolicies", (p, log) -> networkPolicies(p.model(), log)),
         // An upgrade starts here: slurmdbd and its database take a new image first.
@@ -152,6 +157,9 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
     if (context.isPrimaryResourceDeleted()) {
       events.forget(cluster);
       appliedInputs.forget(cluster);
+      if (accountingSync != null) {
+        accountingSync.forget(new ClusterModel(cluster));
+      }
       metrics.forgetCluster(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName());
       if (slurm != null) {
         var gone = new ClusterModel(cluster);
@@ -174,7 +182,8 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
         cached(context, StatefulSet.class, names.controller()), cached(context, Deployment.class, names.accounting())));
     // Outside an upgrade both are the spec's own image: the model (and its slurm.conf) is made once.
     var model = withImage(desired, plan.controllerImage(), keySet);
-    var pass = new Pass(model, withImage(desired, plan.accountingImage(), keySet), plan);
+    var pass = new Pass(model, withImage(desired, plan.accountingImage(), keySet), plan,
+        cached(context, ConfigMap.class, names.users()) != null);
     var log = new StepLog();
     plan.refusal().ifPresent(why -> {
       log.problem(why);
@@ -211,6 +220,9 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
       status.authKey = cluster.getStatus() == null ? null : cluster.getStatus().authKey;
       LOG.warn("auth key rotation step failed cluster={} namespace={} code={} message=\"{}\"",
           model.name(), model.namespace(), e.getCode(), describe(e));
+    }
+    if (accountingSync != null) {
+      status.accounting = accountingSync.reconcile(model, componentReady(status, "controller") && componentReady(status, "restapi"));
     }
     // Component readiness arrives through the informers; the requeue is a safety net. While a key
     // rotation runs, slurmctld's progress (which no informer sees) is looked at every few seconds.
@@ -275,7 +287,18 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
     events.normal(model.cluster(), verb, verb + " " + object.getKind() + " " + object.getMetadata().getName());
   }
 
+  private static boolean componentReady(SlurmClusterStatus status, String name) {
+    return status.components.stream().anyMatch(c -> name.equals(c.name) && c.ready);
+  }
+
   // ---------------------------------------------------------------- steps
+
+  /** The declared users' files; applied only once a user is declared (and from then on, even when empty). */
+  private void users(ClusterModel model, boolean exists) {
+    if (UserDirectory.declaresUsers(model.spec()) || exists) {
+      apply(model, UserDirectory.configMap(model));
+    }
+  }
 
   /** Keys are generated once; a Secret the user names is used as it is and only checked. */
   private void keys(ClusterModel model, StepLog log) {

@@ -30,7 +30,7 @@ public class SlurmConnections {
   /** After the reader failed, the queue comes from slurmrestd for this long before the reader is asked again. */
   static final Duration READER_RETRY_AFTER = Duration.ofSeconds(30);
 
-  private record Cached(String keyVersion, SlurmClient client) {}
+  private record Cached(String keyVersion, SlurmClient client, SlurmAccounting accounting) {}
 
   private final KubernetesClient kubernetes;
   private final Map<String, Cached> clients = new ConcurrentHashMap<>();
@@ -48,6 +48,20 @@ public class SlurmConnections {
    *     does not answer: callers must then change nothing that depends on Slurm
    */
   public SlurmClient forCluster(SlurmCluster cluster) {
+    return connection(cluster).client();
+  }
+
+  /**
+   * The accounting client for a cluster (its slurmdbd through slurmrestd, as SlurmUser, a slurmdbd
+   * administrator), speaking the API version the cluster's client found.
+   *
+   * @throws SlurmUnavailableException as {@link #forCluster}
+   */
+  public SlurmAccounting accountingFor(SlurmCluster cluster) {
+    return connection(cluster).accounting();
+  }
+
+  private Cached connection(SlurmCluster cluster) {
     var model = new ClusterModel(cluster);
     if (!model.runsRestApi()) {
       throw new SlurmUnavailableException("spec.restApi.enabled is false: the operator cannot ask Slurm", null);
@@ -61,17 +75,21 @@ public class SlurmConnections {
     String version = secret.getMetadata().getResourceVersion();
     Cached cached = clients.get(key);
     if (cached != null && cached.keyVersion().equals(version)) {
-      return cached.client();
+      return cached;
     }
     byte[] jwtKey = Base64.getDecoder().decode(secret.getData().get(KeySecrets.JWT_KEY));
-    SlurmClient rest = SlurmClients.connect(URI.create(model.names().restApiUrl()), new JwtSigner(jwtKey, OPERATOR_USER));
+    var signer = new JwtSigner(jwtKey, OPERATOR_USER);
+    SlurmClient rest = SlurmClients.connect(URI.create(model.names().restApiUrl()), signer);
     // The queue comes from the queue reader in the slurmctld pod; slurmrestd serves the rest.
     var reader = new QueueReaderClient(URI.create(model.names().queueReaderUrl()), READER_TIMEOUT, READER_MAX_AGE,
         Clock.systemUTC());
     SlurmClient client = new SharedReadsClient(new ReaderFirstClient(rest, reader, READER_RETRY_AFTER, Clock.systemUTC()),
         SHARED_READ_AGE, Clock.systemUTC());
-    clients.put(key, new Cached(version, client));
-    return client;
+    SlurmAccounting accounting = SlurmClients.accounting(rest.apiVersion(), URI.create(model.names().restApiUrl()), signer,
+        io.slurmkube.model.SlurmConfig.slurmClusterName(model.name()));
+    Cached made = new Cached(version, client, accounting);
+    clients.put(key, made);
+    return made;
   }
 
   /** The Secret from its watch's cache (started on first use); null when it does not exist. */

@@ -201,4 +201,65 @@ class SlurmConfigTest {
     assertThat(SlurmConfig.slurmClusterName("My-Cluster.1")).isEqualTo("my_cluster_1");
     assertThat(SlurmConfig.slurmClusterName("a".repeat(50))).hasSize(40);
   }
+
+  @Test
+  void withAccountingJobsAreOrderedByFairShareAndOnlyAssociationsRun() {
+    var conf = lines(SlurmConfig.render("demo", spec(), HOSTS).get("slurm.conf"));
+    assertThat(conf).contains("PriorityType=priority/multifactor", "PriorityWeightFairshare=10000",
+        "PriorityWeightAge=1000", "PriorityWeightQOS=10000", "PriorityDecayHalfLife=7-0", "PriorityCalcPeriod=5",
+        "AccountingStorageEnforce=associations,limits,qos", "PreemptType=preempt/none");
+    assertThat(conf).noneMatch(l -> l.startsWith("PreemptMode="));
+  }
+
+  @Test
+  void schedulingSettingsReachSlurmConf() {
+    var spec = spec();
+    spec.scheduling.priority.weightFairshare = 5000;
+    spec.scheduling.priority.calcPeriodMinutes = 1;
+    spec.scheduling.priority.decayHalfLife = "0";
+    spec.scheduling.preemption.mode = io.slurmkube.api.SchedulingSpec.PreemptionSpec.Mode.Requeue;
+    spec.scheduling.enforce = List.of(io.slurmkube.api.SchedulingSpec.Enforce.associations,
+        io.slurmkube.api.SchedulingSpec.Enforce.safe);
+    spec.scheduling.extraConfig = List.of("DefCpuPerGPU=4", "MaxArraySize=5001");
+    var conf = lines(SlurmConfig.render("demo", spec, HOSTS).get("slurm.conf"));
+    assertThat(conf).contains("PriorityWeightFairshare=5000", "PriorityCalcPeriod=1", "PriorityDecayHalfLife=0",
+        "PreemptType=preempt/qos", "PreemptMode=REQUEUE", "AccountingStorageEnforce=associations,safe",
+        "DefCpuPerGPU=4", "MaxArraySize=5001");
+    // Extra lines come last, after the partitions.
+    assertThat(conf.indexOf("DefCpuPerGPU=4")).isGreaterThan(conf.indexOf(conf.stream()
+        .filter(l -> l.startsWith("PartitionName=gpus")).findFirst().orElseThrow()));
+
+    spec.scheduling.enforce = List.of();
+    assertThat(lines(SlurmConfig.render("demo", spec, HOSTS).get("slurm.conf"))).noneMatch(l -> l.startsWith("AccountingStorageEnforce"));
+  }
+
+  @Test
+  void extraConfigCannotSetOwnedKeysOrInjectLinesEvenPastAdmission() {
+    var spec = spec();
+    spec.scheduling.extraConfig = List.of("priorityType=priority/basic", "DefCpuPerGPU=4\nClusterName=other",
+        "SchedulerParameters=bf_interval=30", "MaxArraySize=5001");
+    String conf = SlurmConfig.render("demo", spec, HOSTS).get("slurm.conf");
+    assertThat(lines(conf)).contains("MaxArraySize=5001", "SchedulerParameters=bf_interval=5")
+        .doesNotContain("priorityType=priority/basic", "ClusterName=other", "SchedulerParameters=bf_interval=30");
+  }
+
+  @Test
+  void withoutSlurmdbdThereIsNoFairShareNorEnforcement() {
+    var spec = spec();
+    spec.accounting.mode = AccountingSpec.Mode.None;
+    var conf = lines(SlurmConfig.render("demo", spec, HOSTS).get("slurm.conf"));
+    assertThat(conf).contains("PriorityType=priority/basic").noneMatch(l -> l.startsWith("AccountingStorageEnforce")
+        || l.startsWith("PriorityWeight"));
+  }
+
+  /** extraConfig is refused for every key slurm.conf already has; the CRD's rule lists the same keys. */
+  @Test
+  void everyKeyTheOperatorWritesIsOwned() {
+    var spec = spec();
+    spec.scheduling.preemption.mode = io.slurmkube.api.SchedulingSpec.PreemptionSpec.Mode.Cancel;
+    String conf = SlurmConfig.render("demo", spec, HOSTS, SlurmRelease.DEFAULT).get("slurm.conf");
+    var keys = conf.lines().filter(l -> !l.startsWith("#") && l.contains("="))
+        .map(l -> l.substring(0, l.indexOf('=')).toLowerCase(java.util.Locale.ROOT)).distinct().toList();
+    assertThat(io.slurmkube.api.SchedulingSpec.OWNED_KEYS).containsAll(keys);
+  }
 }
