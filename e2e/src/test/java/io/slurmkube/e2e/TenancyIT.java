@@ -160,7 +160,7 @@ class TenancyIT {
   /** One sshare column by account (the accounts' own lines, not their users'). */
   static Map<String, String> accountColumn(String column) throws Exception {
     Map<String, String> byAccount = new HashMap<>();
-    for (String line : slurm.login("sshare", "-n", "-P", "-o", "Account,User," + column).strip().lines().toList()) {
+    for (String line : slurm.login("sshare", "-a", "-n", "-P", "-o", "Account,User," + column).strip().lines().toList()) {
       String[] parts = line.split("\\|", -1);
       if (parts[1].isEmpty()) {
         byAccount.put(parts[0].strip(), parts[2]);

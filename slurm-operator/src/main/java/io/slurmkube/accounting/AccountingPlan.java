@@ -108,7 +108,12 @@ public final class AccountingPlan {
     for (SlurmAccount account : desiredAccounts(spec)) {
       SlurmAccount now = heldAccounts.get(account.name());
       if (now == null || !matches(account, now, heldAccounts.get(account.parent()))) {
-        changes.add(new PutAccount(account, now == null));
+        // No qos declared means "as Slurm has it" (a new account inherits its parent's); sent
+        // empty, it would ask slurmrestd to empty the list, which it cannot.
+        SlurmAccount put = now == null || !account.qos().isEmpty() ? account
+            : new SlurmAccount(account.name(), account.description(), account.parent(), account.fairshare(),
+                now.qos() == null ? List.of() : now.qos(), account.defaultQos(), account.limits());
+        changes.add(new PutAccount(put, now == null));
       }
     }
     Map<String, SlurmUser> wantedUsers = byName(desiredUsers(spec), SlurmUser::name);

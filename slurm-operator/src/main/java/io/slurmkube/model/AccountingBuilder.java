@@ -7,12 +7,17 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.slurmkube.model.Labels.Component;
 import java.util.Map;
 
-/** slurmdbd: stateless (its state is the database), so a Deployment of one behind a Service. */
+/** slurmdbd: stateless (its state is the database), so a Deployment of one behind a headless Service. */
 public final class AccountingBuilder {
   private AccountingBuilder() {}
 
   public static Service service(ClusterModel model) {
-    return PodParts.service(model, model.names().accounting(), Component.ACCOUNTING, "slurmdbd", SlurmConfig.SLURMDBD_PORT);
+    // Headless: slurmctld must reach slurmdbd without a Service address in between. slurmdbd
+    // registers the cluster at the address the connection came from and pushes every association
+    // and QOS change there; through a Service that address may be a masquerading node's (it is
+    // here), and the changes never arrive (jobs of new users are refused as "Invalid account").
+    return PodParts.headlessService(model, model.names().accounting(), Component.ACCOUNTING, "slurmdbd",
+        SlurmConfig.SLURMDBD_PORT, false);
   }
 
 

@@ -34,7 +34,8 @@ final class AccountingSync {
   static final String REFUSED = "Refused";
   static final String PENDING = "Pending";
 
-  private record LastRun(long generation, Instant at) {}
+  /** The last sync of a cluster (by uid): its generation, time and result. */
+  private record LastRun(long generation, Instant at, AccountingStatus status) {}
 
   private final SlurmConnections slurm;
   private final EventRecorder events;
@@ -53,7 +54,12 @@ final class AccountingSync {
    */
   AccountingStatus reconcile(ClusterModel model, boolean controllerReady) {
     SlurmCluster cluster = model.cluster();
-    AccountingStatus old = cluster.getStatus() == null ? null : cluster.getStatus().accounting;
+    String key = cluster.getMetadata().getUid();
+    LastRun last = lastRuns.get(key);
+    // What this operator last wrote beats the cached status, which may not show it yet: a stale
+    // copy without createdUsers would make the operator forget what it created.
+    AccountingStatus old = last != null ? last.status()
+        : cluster.getStatus() == null ? null : cluster.getStatus().accounting;
     var declared = AccountingPlan.declared(model.spec());
     boolean createdAny = old != null && !(old.createdQos.isEmpty() && old.createdAccounts.isEmpty() && old.createdUsers.isEmpty());
     if (declared.isEmpty() && !createdAny) {
@@ -62,9 +68,7 @@ final class AccountingSync {
     if (!model.runsSlurmdbd()) {
       return withSync(old, declared, "spec.accounting.mode is None: no slurmdbd holds accounts");
     }
-    String key = model.namespace() + "/" + model.name();
     long generation = cluster.getMetadata().getGeneration() == null ? 0 : cluster.getMetadata().getGeneration();
-    LastRun last = lastRuns.get(key);
     Instant now = clock.instant();
     if (last != null && last.generation() == generation && now.isBefore(last.at().plus(RECHECK)) && old != null) {
       return old;
@@ -75,7 +79,7 @@ final class AccountingSync {
     try {
       SlurmAccounting accounting = slurm.accountingFor(cluster);
       var result = sync(model, accounting, old);
-      lastRuns.put(key, new LastRun(generation, now));
+      lastRuns.put(key, new LastRun(generation, now, result));
       return result;
     } catch (SlurmException e) {
       LOG.warn("accounting sync cluster={} namespace={} cannot reach slurmdbd: {}", model.name(), model.namespace(),
@@ -84,8 +88,8 @@ final class AccountingSync {
     }
   }
 
-  void forget(ClusterModel model) {
-    lastRuns.remove(model.namespace() + "/" + model.name());
+  void forget(SlurmCluster cluster) {
+    lastRuns.remove(cluster.getMetadata().getUid());
   }
 
   private AccountingStatus sync(ClusterModel model, SlurmAccounting accounting, AccountingStatus old) {

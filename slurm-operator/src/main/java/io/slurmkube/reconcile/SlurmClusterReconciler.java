@@ -158,7 +158,7 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
       events.forget(cluster);
       appliedInputs.forget(cluster);
       if (accountingSync != null) {
-        accountingSync.forget(new ClusterModel(cluster));
+        accountingSync.forget(cluster);
       }
       metrics.forgetCluster(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName());
       if (slurm != null) {
@@ -463,6 +463,12 @@ public class SlurmClusterReconciler implements Reconciler<SlurmCluster> {
 
   private void accounting(ClusterModel model, StepLog log) {
     if (model.runsSlurmdbd()) {
+      // A Service's clusterIP cannot change: one made with an address by an older operator goes
+      // once, so that the headless one replaces it (slurmctld reconnects by name).
+      var existing = client.services().inNamespace(model.namespace()).withName(model.names().accounting()).get();
+      if (existing != null && !"None".equals(existing.getSpec().getClusterIP())) {
+        deleteIfOwned(model, existing);
+      }
       apply(model, AccountingBuilder.service(model));
       apply(model, AccountingBuilder.deployment(model));
     } else {

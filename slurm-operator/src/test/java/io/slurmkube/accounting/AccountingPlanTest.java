@@ -106,8 +106,10 @@ class AccountingPlanTest {
     var spec = spec();
     spec.accounting.accounts.get(2).fairshare = 5;
     spec.accounting.accounts.get(0).limits.maxJobs = 2;
-    assertThat(described(AccountingPlan.changes(spec, applied(), Created.NONE)))
-        .containsExactly("update account physics", "update account chemistry");
+    var changes = AccountingPlan.changes(spec, applied(), Created.NONE);
+    assertThat(described(changes)).containsExactly("update account physics", "update account chemistry");
+    // chemistry declares no qos: the update keeps what slurmdbd has rather than asking to empty it.
+    assertThat(((AccountingPlan.PutAccount) changes.get(1)).account().qos()).containsExactly("normal");
     assertThat(AccountingPlan.holds(spec, applied(), AccountingPlan.ACCOUNT, "chemistry")).isFalse();
   }
 

@@ -45,4 +45,21 @@ class QueueDemandTest {
     assertThat(QueueDemand.dependencyPending("afterok:7(fulfilled)?afterany:8(unfulfilled)")).isFalse();
     assertThat(QueueDemand.dependencyPending("afterok:7(unfulfilled)?afterany:8(unfulfilled)")).isTrue();
   }
+
+  @Test
+  void aJobHeldByAnAccountOrQosLimitAddsNoNodeAndIsCountedAsWaitingForPolicy() {
+    var pending = Set.of("PENDING");
+    var limited = List.of(job("AssocMaxJobsLimit", pending, StartConditions.NONE),
+        job("AssocGrpCpuLimit", pending, StartConditions.NONE),
+        job("QOSMaxJobsPerUserLimit", pending, StartConditions.NONE),
+        job("AccountNotAllowed", pending, StartConditions.NONE));
+    var forNodes = job("Resources", pending, StartConditions.NONE);
+    var all = new java.util.ArrayList<>(limited);
+    all.add(forNodes);
+    assertThat(QueueDemand.nodesWanted(CPU, all, NOW)).isEqualTo(1);
+    assertThat(QueueDemand.waitingForPolicy(CPU, all, NOW)).isEqualTo(4);
+    // Only jobs this node set could run count: another partition's limited job is not its business.
+    var elsewhere = new SlurmJob(2, "job", "bob", "gpu", pending, "AssocMaxJobsLimit", NOW, 1, 1, 0, "", "");
+    assertThat(QueueDemand.waitingForPolicy(CPU, List.of(elsewhere), NOW)).isZero();
+  }
 }
