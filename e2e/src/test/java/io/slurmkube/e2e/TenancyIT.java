@@ -128,8 +128,9 @@ class TenancyIT {
     assertThat(sacct(bobs, "User,Account")).isEqualTo("bob|chemistry");
     // The files are the users' own, in their homes on the shared /home.
     assertThat(slurm.login("cat", "/home/alice/out-" + alices + ".txt").lines()).containsExactly("alice", "2001");
-    assertThat(slurm.login("stat", "-c", "%U %u %a", "/home/alice", "/home/alice/mine.txt", "/home/bob/out-" + bobs + ".txt")
-        .lines()).containsExactly("alice 2001 700", "alice 2001 644", "bob 2002 644");
+    // (Debian's umask for a user with a group of their own is 002: files are 664, in a home of 700.)
+    assertThat(slurm.login("stat", "-c", "%U %u %G %a", "/home/alice", "/home/alice/mine.txt", "/home/bob/out-" + bobs + ".txt")
+        .lines()).containsExactly("alice 2001 alice 700", "alice 2001 alice 664", "bob 2002 bob 664");
   }
 
   @Test
