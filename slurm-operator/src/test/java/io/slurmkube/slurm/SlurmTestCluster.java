@@ -182,6 +182,11 @@ final class SlurmTestCluster implements AutoCloseable {
           () -> sinfo().contains(CPU_NODE + " idle") && sinfo().contains(GPU_NODE + " idle"));
       awaitTrue("the login pod's client tools work", Duration.ofSeconds(30),
           () -> succeeds(login, "sinfo"));
+      // Accounting is enforced (AccountingStorageEnforce=associations, the default with slurmdbd):
+      // the tests' REST client submits as SlurmUser, which needs an association like any user.
+      servedAccounting().get(0).putUser(new SlurmUser("slurm", "root", List.of("root")));
+      awaitTrue("slurmctld knows the submitting user's association", Duration.ofSeconds(30),
+          () -> exec(controller, "scontrol", "show", "assoc_mgr", "flags=users", "users=slurm").contains("UserName=slurm"));
     } catch (Exception | AssertionError e) {
       cleanUp();
       throw e;
