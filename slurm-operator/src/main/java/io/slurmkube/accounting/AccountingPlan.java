@@ -119,8 +119,7 @@ public final class AccountingPlan {
     Map<String, SlurmUser> wantedUsers = byName(desiredUsers(spec), SlurmUser::name);
     for (SlurmUser user : wantedUsers.values()) {
       SlurmUser now = heldUsers.get(user.name());
-      if (now == null || !now.accounts().containsAll(user.accounts())
-          || !Objects.equals(now.defaultAccount(), user.defaultAccount())) {
+      if (now == null || !matches(user, now)) {
         changes.add(new PutUser(user, now == null));
       }
       if (now != null && created.users().contains(user.name())) {
@@ -161,9 +160,7 @@ public final class AccountingPlan {
           .map(a -> held.accounts().stream().anyMatch(h -> h.name().equals(name) && matches(a, h, held.accounts().stream()
               .filter(p -> p.name().equals(a.parent())).findFirst().orElse(null)))).orElse(false);
       default -> desiredUsers(spec).stream().filter(u -> u.name().equals(name)).findFirst()
-          .map(u -> held.users().stream().anyMatch(h -> h.name().equals(name)
-              && h.accounts().containsAll(u.accounts()) && Objects.equals(h.defaultAccount(), u.defaultAccount())))
-          .orElse(false);
+          .map(u -> held.users().stream().anyMatch(h -> h.name().equals(name) && matches(u, h))).orElse(false);
     };
   }
 
@@ -214,6 +211,11 @@ public final class AccountingPlan {
     }
     return new SlurmLimits(TresText.normalize(limits.grpTRES), limits.grpJobs, limits.maxJobs, limits.maxSubmitJobs,
         TresText.normalize(limits.maxTRESPerJob), TresText.normalize(limits.maxTRESPerUser), limits.maxWallMinutes);
+  }
+
+  /** The user has (at least) the declared associations and the declared default account. */
+  static boolean matches(SlurmUser wanted, SlurmUser held) {
+    return held.accounts().containsAll(wanted.accounts()) && Objects.equals(held.defaultAccount(), wanted.defaultAccount());
   }
 
   static boolean matches(SlurmQos wanted, SlurmQos held) {

@@ -16,16 +16,6 @@ public class SchedulingSpec {
    * slurm.conf keys the operator writes (or that the API covers): extraConfig may not set them, as a
    * second value would contradict the first. Compared case-insensitively, as Slurm reads keys.
    */
-  public static final List<String> OWNED_KEYS = List.of("clustername", "slurmctldhost", "controlmachine", "slurmctldport",
-      "slurmdport", "slurmuser", "slurmduser", "authtype", "credtype", "authalttypes", "authaltparameters",
-      "slurmctldparameters", "statesavelocation", "slurmdspooldir", "slurmctldpidfile", "slurmdpidfile", "proctracktype",
-      "taskplugin", "jobacctgathertype", "selecttype", "selecttypeparameters", "schedulertype", "grestypes",
-      "maxnodecount", "maxjobcount", "treewidth", "returntoservice", "metricstype", "accountingstoragetype",
-      "accountingstoragehost", "accountingstorageport", "accountingstoragetres", "accountingstorageenforce",
-      "jobcomptype", "prioritytype", "priorityweightfairshare", "priorityweightage", "priorityweightqos",
-      "priorityweightjobsize", "priorityweightpartition", "prioritydecayhalflife", "prioritycalcperiod",
-      "prioritymaxage", "preempttype", "preemptmode", "nodename", "nodeset", "partitionname", "include",
-      "schedulerparameters", "mailprog", "killwait", "inactivelimit", "slurmdtimeout", "mpidefault");
   static final String OWNED_KEYS_CEL = "['clustername', 'slurmctldhost', 'controlmachine', 'slurmctldport', "
       + "'slurmdport', 'slurmuser', 'slurmduser', 'authtype', 'credtype', 'authalttypes', 'authaltparameters', "
       + "'slurmctldparameters', 'statesavelocation', 'slurmdspooldir', 'slurmctldpidfile', 'slurmdpidfile', 'proctracktype', "
@@ -36,6 +26,8 @@ public class SchedulingSpec {
       + "'priorityweightjobsize', 'priorityweightpartition', 'prioritydecayhalflife', 'prioritycalcperiod', "
       + "'prioritymaxage', 'preempttype', 'preemptmode', 'nodename', 'nodeset', 'partitionname', 'include', "
       + "'schedulerparameters', 'mailprog', 'killwait', 'inactivelimit', 'slurmdtimeout', 'mpidefault']";
+  /** The same keys as a list, derived from the CEL literal (annotations need the literal). */
+  public static final List<String> OWNED_KEYS = List.of(OWNED_KEYS_CEL.replaceAll("[\\[\\]' ]", "").split(","));
 
   public enum Enforce { associations, limits, qos, safe, nojobs, nosteps, wckeys }
 
