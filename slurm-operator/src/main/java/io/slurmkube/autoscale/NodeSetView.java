@@ -21,8 +21,12 @@ import java.util.Set;
 public record NodeSetView(String name, Set<String> partitions, Set<String> features, int cpus, int gpus,
     int minReplicas, int maxReplicas, int replicas, int pods, List<SlurmNode> nodes) {
 
-  /** Pods that exist but whose slurmd has not registered yet: capacity on its way. */
+  /**
+   * Pods that exist but whose slurmd has not registered yet: capacity on its way. A DOWN record
+   * is not a registered node: it may be the record a removed pod of the same name left behind
+   * (deleted a moment later), and counting it made a second pod for a job that had one coming.
+   */
   public int starting() {
-    return Math.max(0, pods - nodes.size());
+    return Math.max(0, pods - (int) nodes.stream().filter(n -> !n.isDown()).count());
   }
 }

@@ -57,7 +57,7 @@ public final class SlurmMetrics {
   private static final Instant UNKNOWN = Instant.MIN;
   /**
    * The listing each cluster's gauges were last computed from: every autoscaling node set of a
-   * cluster passes the same shared read (SharedReadsClient) every second; it is counted once.
+   * cluster passes the same shared read (SharedReadsClient) twice a second; it is counted once.
    */
   private final Map<String, List<SlurmJob>> lastListing = new ConcurrentHashMap<>();
   /** Pending jobs already counted in the submit-to-decision histogram, per node set. */

@@ -11,7 +11,7 @@ import java.util.function.Supplier;
 
 /**
  * A client whose queue and node reads are shared by every caller within {@code maxAge}: each
- * autoscaling node set of a cluster reconciles every second, and with a long queue one listing
+ * autoscaling node set of a cluster reconciles twice a second, and with a long queue one listing
  * costs slurmrestd seconds, so N node sets must cost one listing, not N. A caller that arrives
  * while a read is under way waits for that read instead of starting another.
  *

@@ -21,8 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public class SlurmConnections {
   /** The Slurm user the operator acts as: SlurmUser may drain, resume and delete nodes. */
   static final String OPERATOR_USER = "slurm";
-  /** Node sets reconcile every second each; within this age they share one queue and node listing. */
-  public static final Duration SHARED_READ_AGE = Duration.ofMillis(500);
+  /** Node sets reconcile twice a second each; within this age they share one queue and node listing. */
+  public static final Duration SHARED_READ_AGE = Duration.ofMillis(250);
   /** The queue reader answers from memory: anything slower is a reader in trouble. */
   static final Duration READER_TIMEOUT = Duration.ofSeconds(2);
   /** A snapshot older than this means its squeue keeps failing: read slurmrestd instead. */

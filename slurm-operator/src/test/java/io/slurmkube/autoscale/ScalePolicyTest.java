@@ -78,6 +78,18 @@ class ScalePolicyTest {
   }
 
   @Test
+  void aNewPodUnderTheNameOfARemovedOnesDownRecordIsStillCapacityOnItsWay() {
+    // Seen on the bench: the record of the last cpu-0 (DOWN, drained for a scale-down) outlived its
+    // pod by a pass; a new cpu-0 was created for a job and the next pass asked for a cpu-1 as well.
+    var job = List.of(pending("batch", 1, 1, 0, "Resources", ""));
+    var staleRecord = node("cpu-0", "DOWN", "DRAIN");
+    assertThat(ScalePolicy.decide(view(1, 1, List.of(staleRecord)), job, Map.of(), DELAY, NOW).replicas())
+        .as("the new cpu-0 will take the job: no second pod").isEqualTo(1);
+    assertThat(ScalePolicy.decide(view(1, 1, List.of(node("cpu-0", "IDLE", "DRAIN"))), job, Map.of(), DELAY, NOW).replicas())
+        .as("a registered node drained by someone else takes no job: one more pod").isEqualTo(2);
+  }
+
+  @Test
   void ignoresJobsThisNodeSetCannotRun() {
     var jobs = List.of(
         pending("gpu", 1, 1, 0, "Resources", ""),               // another partition

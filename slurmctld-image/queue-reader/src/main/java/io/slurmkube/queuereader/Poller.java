@@ -12,7 +12,9 @@ import java.util.function.Consumer;
 /**
  * Runs squeue over and over on one thread: never two at once, and a slow run only delays the
  * next. Each run's result replaces the snapshot; a failed run keeps the last good jobs and notes
- * the failure.
+ * the failure. The pause after a run is the interval or, when longer, as long as the run took: a
+ * short queue is seen a few times a second (a new job reaches the autoscaler quickly), while a
+ * long one, whose squeue takes seconds, keeps slurmctld answering squeue at most half the time.
  */
 public final class Poller implements Runnable {
   /** What one run of squeue produced: its stdout, or why it failed. */
@@ -72,8 +74,9 @@ public final class Poller implements Runnable {
   public void run() {
     while (!Thread.currentThread().isInterrupted()) {
       try {
+        long t0 = System.nanoTime();
         pollOnce();
-        Thread.sleep(interval.toMillis());
+        Thread.sleep(pauseAfter(Duration.ofNanos(System.nanoTime() - t0)).toMillis());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } catch (RuntimeException e) {
@@ -85,6 +88,11 @@ public final class Poller implements Runnable {
         }
       }
     }
+  }
+
+  /** The pause after a run that took {@code took}. */
+  Duration pauseAfter(Duration took) {
+    return took.compareTo(interval) > 0 ? took : interval;
   }
 
   /** squeue as a child process, killed when it runs past {@code timeout}. */

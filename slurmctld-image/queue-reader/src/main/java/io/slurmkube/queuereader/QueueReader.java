@@ -29,8 +29,8 @@ import java.util.concurrent.Executors;
  *                  what a key rotation waits for. The file's keys are never sent.
  * </pre>
  *
- * Settings (environment): QUEUE_READER_PORT (6821), QUEUE_READER_INTERVAL_MS (pause after each
- * squeue, 1000), QUEUE_READER_TIMEOUT_S (squeue is stopped after this, 60), QUEUE_READER_STALE_S
+ * Settings (environment): QUEUE_READER_PORT (6821), QUEUE_READER_INTERVAL_MS (least pause after
+ * each squeue, 200; a run that took longer is followed by a pause as long), QUEUE_READER_TIMEOUT_S (squeue is stopped after this, 60), QUEUE_READER_STALE_S
  * (/healthz fails when no squeue succeeded for this long, 120), QUEUE_READER_SQUEUE (squeue),
  * QUEUE_READER_KEY_SET (/run/slurmctld/applied-slurm.jwks).
  */
@@ -124,7 +124,7 @@ public final class QueueReader implements AutoCloseable {
   public static void main(String[] args) throws Exception {
     Map<String, String> env = System.getenv();
     int port = Integer.parseInt(env.getOrDefault("QUEUE_READER_PORT", "6821"));
-    var interval = Duration.ofMillis(Long.parseLong(env.getOrDefault("QUEUE_READER_INTERVAL_MS", "1000")));
+    var interval = Duration.ofMillis(Long.parseLong(env.getOrDefault("QUEUE_READER_INTERVAL_MS", "200")));
     var timeout = Duration.ofSeconds(Long.parseLong(env.getOrDefault("QUEUE_READER_TIMEOUT_S", "60")));
     var stale = Duration.ofSeconds(Long.parseLong(env.getOrDefault("QUEUE_READER_STALE_S", "120")));
     String squeue = env.getOrDefault("QUEUE_READER_SQUEUE", "squeue");

@@ -64,7 +64,8 @@ class QueueReaderTest {
     thread.interrupt();
     thread.join(2000);
     assertEquals(1, most.get(), "at most one squeue at a time");
-    assertTrue(runs.get() >= 3 && runs.get() <= 5, "about one poll per 160 ms: " + runs.get());
+    // A 150 ms squeue is followed by 150 ms of rest (the interval, 10 ms, is shorter): one per 300 ms.
+    assertTrue(runs.get() >= 2 && runs.get() <= 3, "about one poll per 300 ms: " + runs.get());
     assertTrue(poller.snapshot().readSeconds() >= 0.15, "the duration of the squeue run is reported");
   }
 
@@ -120,5 +121,13 @@ class QueueReaderTest {
       assertEquals(503, health.statusCode());
       assertTrue(health.body().contains("squeue exited 1"), health.body());
     }
+  }
+
+  @Test
+  void pausesAtLeastTheIntervalAndAsLongAsASlowSqueueTook() {
+    var poller = new Poller(() -> LINE, Duration.ofMillis(200), Clock.systemUTC(), m -> {});
+    assertEquals(Duration.ofMillis(200), poller.pauseAfter(Duration.ofMillis(30)), "a short queue: five looks a second");
+    assertEquals(Duration.ofSeconds(3), poller.pauseAfter(Duration.ofSeconds(3)),
+        "a squeue of 3 s is followed by 3 s of rest for slurmctld");
   }
 }
