@@ -32,17 +32,18 @@ public final class ScalePolicy {
   }
 
   /**
-   * @param busySinceRead nodes of the set that became busy after the queue was listed: each may
-   *     run a job the listing still shows pending, so it counts as capacity on its way (otherwise a
-   *     listing a second old would ask for a second node for a job that has just started)
+   * @param onTheirWay registered nodes that count as capacity on its way although not idle: those
+   *     that became busy after the queue was listed (each may run a job the listing still shows
+   *     pending; otherwise a listing a moment old would ask for a second node for a job that has
+   *     just started), and drained ones the caller is about to resume
    * @param idleSince when each idle node of the set was first seen idle (kept by the caller)
    */
-  public static Decision decide(NodeSetView nodeSet, List<SlurmJob> jobs, int busySinceRead,
+  public static Decision decide(NodeSetView nodeSet, List<SlurmJob> jobs, int onTheirWay,
       Map<String, Instant> idleSince, Duration scaleDownDelay, Instant now) {
     int current = nodeSet.replicas();
     int wanted = QueueDemand.nodesWanted(nodeSet, jobs, now);
     int idle = (int) nodeSet.nodes().stream().filter(SlurmNode::isIdle).count();
-    int coming = idle + nodeSet.starting() + busySinceRead;
+    int coming = idle + nodeSet.starting() + onTheirWay;
 
     if (current < nodeSet.minReplicas()) {
       return new Decision(nodeSet.minReplicas(), "raised to minReplicas " + nodeSet.minReplicas());

@@ -137,7 +137,9 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     }
     List<Pod> pods = expectations.adjust(activePods(context), p -> isOwnedBy(p, nodeSet), clock.instant()).stream()
         .sorted(Comparator.comparingInt(NodePodBuilder::ordinal)).toList();
+    var steps = new PassTimer();
     SlurmView view = lookAtSlurm(cluster, nodeSet);
+    steps.lap("look at Slurm");
     var model = new ClusterModel(cluster);
     // One revision a pass, compared with what each pod was stamped with when it was made.
     String revision = NodePodBuilder.revision(model, nodeSet);
@@ -148,11 +150,13 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
 
     // An HPA or a recent manual scale drives the replicas instead; the draining scale-down below still applies.
     if (nodeSet.getSpec().autoscales() && scalers.judge(nodeSet, context).queueScales() && view.available()) {
-      autoscale(cluster, nodeSet, pods, view);
+      autoscale(cluster, nodeSet, pods, view, retiringNames);
+      steps.lap("autoscale");
     }
     int desired = nodeSet.getSpec().replicas == null ? 0 : nodeSet.getSpec().replicas;
     if (pods.size() <= desired && view.available()) {
       resumeOwnDrains(nodeSet, view, pods, retiringNames);
+      steps.lap("resume own drains");
     }
     if (nodeSet.getSpec().gpus != null && nodeSet.getSpec().gpus > 0) {
       // Each pod's claim comes from this template; written before any pod refers to it.
@@ -174,15 +178,19 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     } else if (view.available() && !retiring.isEmpty()) {
       replace(nodeSet, pods, view, retiring, desired);
     }
+    steps.lap("pods");
     if (view.available()) {
       protectJobs(nodeSet, pods, view);
+      steps.lap("protect jobs");
     }
     // What the informer holds now (terminating pods included): no LIST on this every-second path.
     List<Pod> cached = List.copyOf(context.getSecondaryResources(Pod.class));
     if (view.available()) {
       drainNodesOfLeavingPods(nodeSet, view, cached);
       deleteRecordsOfRemovedPods(nodeSet, view, cached);
+      steps.lap("leaving pods");
     }
+    steps.warnIfSlow(LOG, nodeSet.getMetadata().getNamespace() + "/" + nodeSet.getMetadata().getName());
     updateStatus(nodeSet, desired, view, cached, problems, retiring, outdated);
     metrics.nodeSet(nodeSet.getMetadata().getNamespace(), nodeSet.getSpec().clusterName, nodeSet.getSpec().nodeSetName,
         view.nodes(), desired, pods.size());
@@ -209,7 +217,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     }
   }
 
-  private void autoscale(SlurmCluster cluster, NodeSet nodeSet, List<Pod> pods, SlurmView view) {
+  private void autoscale(SlurmCluster cluster, NodeSet nodeSet, List<Pod> pods, SlurmView view, Set<String> retiring) {
     var spec = nodeSet.getSpec();
     Instant now = clock.instant();
     Map<String, Instant> idleSince = memory(nodeSet).idleSince;
@@ -253,7 +261,11 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     // A job that an autoscaling node set listed earlier in the cluster could run is that set's to scale for.
     metrics.queue(cluster.getMetadata().getNamespace(), cluster.getMetadata().getName(), jobs, now);
     jobs = QueueDemand.unclaimed(earlierNodeSets(cluster, spec.nodeSetName), jobs, now);
-    var decision = ScalePolicy.decide(nodeSetView, jobs, busySinceRead, idleSince,
+    // Nodes this pass will resume (a new pod re-registering under the record its predecessor's
+    // scale-down drained, or a called-off scale-down) are capacity on its way, not a reason for
+    // one more pod; resumeOwnDrains runs below whenever the pods do not outnumber the replicas.
+    int resuming = pods.size() > current ? 0 : resumable(view, pods, retiring);
+    var decision = ScalePolicy.decide(nodeSetView, jobs, busySinceRead + resuming, idleSince,
         Duration.ofSeconds(spec.scaleDownDelaySeconds == null ? 60 : spec.scaleDownDelaySeconds), now);
     int policyHeld = QueueDemand.waitingForPolicy(nodeSetView, jobs, now);
     nodeSet.getStatus().jobsWaitingForPolicy = policyHeld;
@@ -274,6 +286,16 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
       events.normal(nodeSet, decision.replicas() > current ? "ScaledUp" : "ScaledDown",
           "replicas " + current + " -> " + decision.replicas() + ": " + decision.reason());
     }
+  }
+
+  private static int resumable(SlurmView view, List<Pod> pods, Set<String> retiring) {
+    Set<String> active = activeNames(pods, retiring);
+    return (int) view.nodes().stream().filter(n -> DrainingScaleDown.mayResume(n, active)).count();
+  }
+
+  private static Set<String> activeNames(List<Pod> pods, Set<String> retiring) {
+    return pods.stream().map(p -> p.getMetadata().getName()).filter(n -> !retiring.contains(n))
+        .collect(Collectors.toSet());
   }
 
   /** The autoscaling node sets listed before this one in spec.nodeSets, as the queue sees them. */
@@ -302,8 +324,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
    * those being replaced (outdated, or on a cordoned Kubernetes node).
    */
   private void resumeOwnDrains(NodeSet nodeSet, SlurmView view, List<Pod> pods, Set<String> retiring) {
-    Set<String> active = pods.stream().map(p -> p.getMetadata().getName()).filter(n -> !retiring.contains(n))
-        .collect(Collectors.toSet());
+    Set<String> active = activeNames(pods, retiring);
     for (SlurmNode node : view.nodes()) {
       if (DrainingScaleDown.mayResume(node, active)) {
         // Protected from eviction before Slurm may start a job on it again.
