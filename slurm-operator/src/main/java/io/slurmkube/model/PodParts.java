@@ -79,11 +79,17 @@ final class PodParts {
 
   /**
    * Slurm daemons call each other by short node names; this search domain makes a node pod's
-   * name resolve through the headless Service of the cluster's nodes.
+   * name resolve through the headless Service of the cluster's nodes. A DNS answer lost on the
+   * way (seen on the local cluster around pod starts: slurmd waited 5 s to reach slurmctld) is
+   * asked again after 1 s instead of resolv.conf's default 5 s, and A and AAAA go on separate
+   * sockets (the conntrack race that drops one of two parallel UDP queries).
    */
   static PodDNSConfig slurmDns(ClusterModel model) {
     return new PodDNSConfigBuilder()
         .withSearches(model.names().nodes() + "." + model.namespace() + ".svc.cluster.local")
+        .addNewOption().withName("timeout").withValue("1").endOption()
+        .addNewOption().withName("attempts").withValue("3").endOption()
+        .addNewOption().withName("single-request-reopen").endOption()
         .build();
   }
 

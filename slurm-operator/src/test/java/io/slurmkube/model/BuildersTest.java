@@ -57,6 +57,18 @@ class BuildersTest {
   }
 
   @Test
+  void slurmPodsAskDnsAgainAfterOneSecondNotFive() {
+    var node = NodePodBuilder.build(model, NodeSetBuilder.build(model, model.spec().nodeSets.get(0), true), 0).getSpec();
+    for (var pod : java.util.List.of(ControllerBuilder.statefulSet(model).getSpec().getTemplate().getSpec(),
+        RestApiBuilder.deployment(model).getSpec().getTemplate().getSpec(),
+        LoginBuilder.deployment(model).getSpec().getTemplate().getSpec(), node)) {
+      assertThat(pod.getDnsConfig().getSearches()).containsExactly("demo-nodes." + model.namespace() + ".svc.cluster.local");
+      assertThat(pod.getDnsConfig().getOptions()).extracting(o -> o.getName() + "=" + o.getValue())
+          .containsExactly("timeout=1", "attempts=3", "single-request-reopen=null");
+    }
+  }
+
+  @Test
   void restApiRunsTheRestRoleWithoutTheAuthKeyOfOtherDaemons() {
     var deployment = RestApiBuilder.deployment(model);
     assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).containsExactly("slurmrestd");
