@@ -148,14 +148,16 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     List<PodReplacement.Retiring> retiring = retiring(nodeSet, pods, outdated);
     Set<String> retiringNames = retiring.stream().map(r -> r.pod().getMetadata().getName()).collect(Collectors.toSet());
 
+    // Drained by this operator, pod still wanted: resumed below if the pods do not outnumber the replicas.
+    List<SlurmNode> resumable = resumable(view, pods, retiringNames);
     // An HPA or a recent manual scale drives the replicas instead; the draining scale-down below still applies.
     if (nodeSet.getSpec().autoscales() && scalers.judge(nodeSet, context).queueScales() && view.available()) {
-      autoscale(cluster, nodeSet, pods, view, retiringNames);
+      autoscale(cluster, nodeSet, pods, view, resumable);
       steps.lap("autoscale");
     }
     int desired = nodeSet.getSpec().replicas == null ? 0 : nodeSet.getSpec().replicas;
     if (pods.size() <= desired && view.available()) {
-      resumeOwnDrains(nodeSet, view, pods, retiringNames);
+      resumeOwnDrains(nodeSet, view, pods, resumable);
       steps.lap("resume own drains");
     }
     if (nodeSet.getSpec().gpus != null && nodeSet.getSpec().gpus > 0) {
@@ -217,7 +219,8 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     }
   }
 
-  private void autoscale(SlurmCluster cluster, NodeSet nodeSet, List<Pod> pods, SlurmView view, Set<String> retiring) {
+  private void autoscale(SlurmCluster cluster, NodeSet nodeSet, List<Pod> pods, SlurmView view,
+      List<SlurmNode> resumable) {
     var spec = nodeSet.getSpec();
     Instant now = clock.instant();
     Map<String, Instant> idleSince = memory(nodeSet).idleSince;
@@ -264,7 +267,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     // Nodes this pass will resume (a new pod re-registering under the record its predecessor's
     // scale-down drained, or a called-off scale-down) are capacity on its way, not a reason for
     // one more pod; resumeOwnDrains runs below whenever the pods do not outnumber the replicas.
-    int resuming = pods.size() > current ? 0 : resumable(view, pods, retiring);
+    int resuming = pods.size() > current ? 0 : resumable.size();
     var decision = ScalePolicy.decide(nodeSetView, jobs, busySinceRead + resuming, idleSince,
         Duration.ofSeconds(spec.scaleDownDelaySeconds == null ? 60 : spec.scaleDownDelaySeconds), now);
     int policyHeld = QueueDemand.waitingForPolicy(nodeSetView, jobs, now);
@@ -288,14 +291,14 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     }
   }
 
-  private static int resumable(SlurmView view, List<Pod> pods, Set<String> retiring) {
-    Set<String> active = activeNames(pods, retiring);
-    return (int) view.nodes().stream().filter(n -> DrainingScaleDown.mayResume(n, active)).count();
-  }
-
-  private static Set<String> activeNames(List<Pod> pods, Set<String> retiring) {
-    return pods.stream().map(p -> p.getMetadata().getName()).filter(n -> !retiring.contains(n))
+  /**
+   * Nodes this operator drained for a scale-down whose pods are still wanted; not those being
+   * replaced (outdated, or on a cordoned Kubernetes node).
+   */
+  private static List<SlurmNode> resumable(SlurmView view, List<Pod> pods, Set<String> retiring) {
+    Set<String> active = pods.stream().map(p -> p.getMetadata().getName()).filter(n -> !retiring.contains(n))
         .collect(Collectors.toSet());
+    return view.nodes().stream().filter(n -> DrainingScaleDown.mayResume(n, active)).toList();
   }
 
   /** The autoscaling node sets listed before this one in spec.nodeSets, as the queue sees them. */
@@ -319,25 +322,19 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     return earlier;
   }
 
-  /**
-   * Nodes this operator drained for a scale-down that is no longer wanted go back to work; not
-   * those being replaced (outdated, or on a cordoned Kubernetes node).
-   */
-  private void resumeOwnDrains(NodeSet nodeSet, SlurmView view, List<Pod> pods, Set<String> retiring) {
-    Set<String> active = activeNames(pods, retiring);
-    for (SlurmNode node : view.nodes()) {
-      if (DrainingScaleDown.mayResume(node, active)) {
-        // Protected from eviction before Slurm may start a job on it again.
-        Pod pod = pods.stream().filter(p -> p.getMetadata().getName().equals(node.name())).findFirst().orElse(null);
-        if (pod == null || !markEvictable(pod, false)) {
-          continue;
-        }
-        try {
-          view.client().resumeNode(node.name(), DrainingScaleDown.REASON_PREFIX + " wanted again");
-          events.normal(nodeSet, "NodeResumed", "Resumed node " + node.name() + ": the scale-down that drained it was called off");
-        } catch (SlurmException e) {
-          LOG.warn("could not resume node={}: {}", node.name(), e.getMessage());
-        }
+  /** Nodes this operator drained for a scale-down that is no longer wanted go back to work. */
+  private void resumeOwnDrains(NodeSet nodeSet, SlurmView view, List<Pod> pods, List<SlurmNode> resumable) {
+    for (SlurmNode node : resumable) {
+      // Protected from eviction before Slurm may start a job on it again.
+      Pod pod = pods.stream().filter(p -> p.getMetadata().getName().equals(node.name())).findFirst().orElse(null);
+      if (pod == null || !markEvictable(pod, false)) {
+        continue;
+      }
+      try {
+        view.client().resumeNode(node.name(), DrainingScaleDown.REASON_PREFIX + " wanted again");
+        events.normal(nodeSet, "NodeResumed", "Resumed node " + node.name() + ": the scale-down that drained it was called off");
+      } catch (SlurmException e) {
+        LOG.warn("could not resume node={}: {}", node.name(), e.getMessage());
       }
     }
   }

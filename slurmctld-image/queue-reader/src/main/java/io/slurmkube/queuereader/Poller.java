@@ -46,8 +46,8 @@ public final class Poller implements Runnable {
   /** When a run last succeeded, null if none has. */
   public Instant lastSuccess() { return lastSuccess; }
 
-  /** One run of squeue, whose result replaces the snapshot. */
-  public void pollOnce() throws InterruptedException {
+  /** One run of squeue, whose result replaces the snapshot; returns how long it took. */
+  public Duration pollOnce() throws InterruptedException {
     Instant started = clock.instant();
     long t0 = System.nanoTime();
     Snapshot next;
@@ -68,15 +68,14 @@ public final class Poller implements Runnable {
     }
     latestJson.set(next.toJson());
     latest.set(next);
+    return Duration.ofNanos(System.nanoTime() - t0);
   }
 
   @Override
   public void run() {
     while (!Thread.currentThread().isInterrupted()) {
       try {
-        long t0 = System.nanoTime();
-        pollOnce();
-        Thread.sleep(pauseAfter(Duration.ofNanos(System.nanoTime() - t0)).toMillis());
+        Thread.sleep(pauseAfter(pollOnce()).toMillis());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } catch (RuntimeException e) {

@@ -30,8 +30,9 @@ import java.util.concurrent.Executors;
  * </pre>
  *
  * Settings (environment): QUEUE_READER_PORT (6821), QUEUE_READER_INTERVAL_MS (least pause after
- * each squeue, 200; a run that took longer is followed by a pause as long), QUEUE_READER_TIMEOUT_S (squeue is stopped after this, 60), QUEUE_READER_STALE_S
- * (/healthz fails when no squeue succeeded for this long, 120), QUEUE_READER_SQUEUE (squeue),
+ * each squeue, 200; a run that took longer is followed by a pause as long), QUEUE_READER_TIMEOUT_S
+ * (squeue is stopped after this, 60), QUEUE_READER_STALE_S (/healthz fails when no squeue
+ * succeeded for this long, 120), QUEUE_READER_SQUEUE (squeue),
  * QUEUE_READER_KEY_SET (/run/slurmctld/applied-slurm.jwks).
  */
 public final class QueueReader implements AutoCloseable {
