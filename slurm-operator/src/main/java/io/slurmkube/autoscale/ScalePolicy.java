@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * The autoscaling decision for one node set: a pure function of the queue, the nodes and the clock.
- * Up: enough nodes for the eligible pending jobs, counting idle nodes and pods still starting.
+ * Up: enough nodes for the eligible pending jobs, counting idle nodes, pods still starting and
+ * replicas whose pods are still to be made.
  * Down: only with nothing eligible pending, by the nodes idle for longer than the delay.
  * Always within [minReplicas, maxReplicas].
  */
@@ -43,7 +44,9 @@ public final class ScalePolicy {
     int current = nodeSet.replicas();
     int wanted = QueueDemand.nodesWanted(nodeSet, jobs, now);
     int idle = (int) nodeSet.nodes().stream().filter(SlurmNode::isIdle).count();
-    int coming = idle + nodeSet.starting() + onTheirWay;
+    // Replicas without a pod yet (one deleted from outside, or not created yet) get one this pass.
+    int unmade = Math.max(0, current - nodeSet.pods());
+    int coming = idle + nodeSet.starting() + onTheirWay + unmade;
 
     if (current < nodeSet.minReplicas()) {
       return new Decision(nodeSet.minReplicas(), "raised to minReplicas " + nodeSet.minReplicas());

@@ -90,6 +90,15 @@ class ScalePolicyTest {
   }
 
   @Test
+  void aReplicaWhosePodWasDeletedIsReplacedNotAddedTo() {
+    // Seen trying it: the pod of a job's node was deleted while it started; its record went DOWN,
+    // the node set made the pod again for its replica and, before this, scaled up to 2 as well.
+    var job = List.of(pending("short", 1, 1, 0, "Resources", ""));
+    var view = new NodeSetView("cpu", Set.of("short"), Set.of("cpu"), 2, 0, 0, 4, 1, 0, List.of(node("cpu-0", "DOWN")));
+    assertThat(ScalePolicy.decide(view, job, Map.of(), DELAY, NOW).replicas()).isEqualTo(1);
+  }
+
+  @Test
   void ignoresJobsThisNodeSetCannotRun() {
     var jobs = List.of(
         pending("gpu", 1, 1, 0, "Resources", ""),               // another partition
