@@ -15,6 +15,7 @@ import io.slurmkube.metrics.SlurmMetrics;
 import io.slurmkube.model.NetworkPolicies;
 import io.slurmkube.reconcile.EventRecorder;
 import io.slurmkube.reconcile.NodeSetReconciler;
+import io.slurmkube.reconcile.PassRetry;
 import io.slurmkube.reconcile.SlurmClusterReconciler;
 import io.slurmkube.slurm.SlurmConnections;
 import java.io.IOException;
@@ -92,11 +93,13 @@ public final class SlurmkubeOperator {
     var slurmMetrics = new SlurmMetrics(registry);
     operator.register(new SlurmClusterReconciler(client, events, slurm, settings.fleetEnabled(), slurmMetrics,
         networkPolicies), c -> {
+      c.withRetry(PassRetry.forever());
       if (!namespaces.isEmpty()) {
         c.settingNamespaces(namespaces);
       }
     });
     operator.register(new NodeSetReconciler(client, events, slurm, java.time.Clock.systemUTC(), slurmMetrics), c -> {
+      c.withRetry(PassRetry.forever());
       if (!namespaces.isEmpty()) {
         c.settingNamespaces(namespaces);
       }
@@ -106,6 +109,7 @@ public final class SlurmkubeOperator {
     }
     // Slurm pools (spec.fleet): SlurmClusters of the watched namespaces, nodes and pods cluster-wide.
     operator.register(new io.slurmkube.fleet.FleetReconciler(client, events, java.time.Clock.systemUTC()), c -> {
+      c.withRetry(PassRetry.forever());
       if (!namespaces.isEmpty()) {
         c.settingNamespaces(namespaces);
       }

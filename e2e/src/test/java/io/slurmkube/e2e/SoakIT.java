@@ -209,6 +209,35 @@ class SoakIT {
     }
   }
 
+  /** What slurmctld holds about a node, on one line. */
+  String slurmNodeRecord(String node) {
+    try {
+      return slurm.login("scontrol", "show", "node", "-o", node).strip();
+    } catch (Exception e) {
+      return "(unreadable: " + e.getMessage() + ")";
+    }
+  }
+
+  /**
+   * The running operator's log lines that name the node, or say a pass failed (its current container
+   * only; the last 40).
+   */
+  String operatorLogAbout(String node) {
+    try {
+      Pattern named = Pattern.compile("\\b" + Pattern.quote(node) + "\\b|Exhausted retries|Uncaught error");
+      var out = new StringBuilder();
+      for (Pod pod : client.pods().inNamespace(OPERATOR_NAMESPACE).withLabel("app.kubernetes.io/name", "slurmkube-operator")
+          .list().getItems()) {
+        List<String> lines = client.pods().inNamespace(OPERATOR_NAMESPACE).withName(pod.getMetadata().getName()).getLog()
+            .lines().filter(l -> named.matcher(l).find()).toList();
+        lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(l -> out.append("  ").append(l).append('\n'));
+      }
+      return out.length() == 0 ? "  (nothing logged)\n" : out.toString();
+    } catch (Exception e) {
+      return "  (log unreadable: " + e.getMessage() + ")\n";
+    }
+  }
+
   // ---------------------------------------------------------------- disruptions
 
   void disrupt(Disruption kind, Random random) throws Exception {
@@ -320,9 +349,15 @@ class SoakIT {
     out.append("orphan pods               ").append(orphans.pods().size()).append(orphans.pods().isEmpty() ? "" : " " + orphans.pods()).append('\n');
     out.append("orphan node records       ").append(orphans.nodes().size()).append(orphans.nodes().isEmpty() ? "" : " " + orphans.nodes()).append('\n');
     out.append("settled after             ").append(orphans.settledIn().toSeconds()).append(" s\n");
+    for (String node : orphans.nodes()) {
+      out.append("\norphan record ").append(node).append(", as slurmctld shows it:\n  ").append(slurmNodeRecord(node))
+          .append("\nthe operator's log about it:\n").append(operatorLogAbout(node));
+    }
     if (!requeueLog.isEmpty()) {
       out.append("\nrequeued jobs, as slurmctld logged them:\n");
       requeueLog.forEach((id, text) -> out.append("  ").append(id).append(": ").append(text).append('\n'));
+    }
+    if (!requeueLog.isEmpty() || !orphans.nodes().isEmpty() || !orphans.pods().isEmpty()) {
       out.append("disruptions:\n");
       timeline.forEach(t -> out.append("  ").append(t).append('\n'));
     }

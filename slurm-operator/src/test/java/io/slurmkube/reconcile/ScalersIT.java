@@ -147,4 +147,66 @@ class ScalersIT {
     await().atMost(Duration.ofSeconds(DELAY_SECONDS + 15)).untilAsserted(() ->
         assertThat(condition().getReason()).isEqualTo("QueueDriven"));
   }
+
+  /**
+   * A pass that keeps failing (here: the API server refuses every NodeSet status write for 40 s,
+   * longer than JOSDK's default five retries last) is tried again until it succeeds, with no
+   * Kubernetes event to wake it: the Slurm queue, which drives a node set, is none.
+   */
+  @Test
+  @Order(4)
+  void aNodeSetWhosePassesKeepFailingIsTriedAgainUntilOneSucceeds() throws Exception {
+    Path policy = Files.createTempFile("refuse-nodeset-status", ".yaml");
+    Files.writeString(policy, """
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingAdmissionPolicy
+        metadata: {name: refuse-nodeset-status}
+        spec:
+          failurePolicy: Fail
+          matchConstraints:
+            resourceRules:
+            - apiGroups: [slurmkube.io]
+              apiVersions: ["*"]
+              operations: [UPDATE]
+              resources: [nodesets/status]
+          validations:
+          - expression: "false"
+            message: refused by the test
+        ---
+        apiVersion: admissionregistration.k8s.io/v1
+        kind: ValidatingAdmissionPolicyBinding
+        metadata: {name: refuse-nodeset-status}
+        spec:
+          policyName: refuse-nodeset-status
+          validationActions: [Deny]
+        """);
+    try {
+      api.kubectl("apply", "-f", policy.toString());
+      await("the API server refuses NodeSet status writes").atMost(Duration.ofSeconds(20)).ignoreExceptions()
+          .until(() -> {
+            try {
+              api.kubectl("-n", NS, "patch", "nodeset", "demo-cpu", "--subresource=status", "--type=merge",
+                  "--dry-run=server", "-p", "{\"status\":{\"lastScaleDecision\":\"probe\"}}");
+              return false;
+            } catch (IllegalStateException refused) {
+              return refused.getMessage().contains("refused by the test");
+            }
+          });
+      // A new generation the status must catch up with; every pass now fails at its status write.
+      api.kubectl("-n", NS, "patch", "slurmcluster", "demo", "--type=json",
+          "-p", "[{\"op\":\"replace\",\"path\":\"/spec/nodeSets/0/scaleDownDelaySeconds\",\"value\":"
+              + (DELAY_SECONDS + 1) + "}]");
+      await().atMost(Duration.ofSeconds(20)).until(() -> nodeSet().getSpec().scaleDownDelaySeconds == DELAY_SECONDS + 1);
+      long generation = nodeSet().getMetadata().getGeneration();
+      Thread.sleep(40_000);
+      assertThat(nodeSet().getStatus().observedGeneration).as("no status written while refused").isLessThan(generation);
+    } finally {
+      api.kubectl("delete", "-f", policy.toString(), "--ignore-not-found");
+      Files.deleteIfExists(policy);
+    }
+    long generation = nodeSet().getMetadata().getGeneration();
+    await("the next try, at most " + PassRetry.LONGEST_WAIT.toSeconds() + " s later, writes the status")
+        .atMost(PassRetry.LONGEST_WAIT.plusSeconds(15))
+        .untilAsserted(() -> assertThat(nodeSet().getStatus().observedGeneration).isEqualTo(generation));
+  }
 }
