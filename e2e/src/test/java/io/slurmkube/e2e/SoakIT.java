@@ -209,6 +209,17 @@ class SoakIT {
     }
   }
 
+  /** A pod's phase, deletion and container states, or that it does not exist (terminating pods included). */
+  String podState(String name) {
+    Pod pod = client.pods().inNamespace(NAMESPACE).withName(name).get();
+    if (pod == null) {
+      return "none";
+    }
+    return "phase " + pod.getStatus().getPhase() + ", deletionTimestamp " + pod.getMetadata().getDeletionTimestamp()
+        + ", containers " + pod.getStatus().getContainerStatuses().stream()
+            .map(c -> c.getName() + "=" + c.getState()).toList();
+  }
+
   /** What slurmctld holds about a node, on one line. */
   String slurmNodeRecord(String node) {
     try {
@@ -351,6 +362,7 @@ class SoakIT {
     out.append("settled after             ").append(orphans.settledIn().toSeconds()).append(" s\n");
     for (String node : orphans.nodes()) {
       out.append("\norphan record ").append(node).append(", as slurmctld shows it:\n  ").append(slurmNodeRecord(node))
+          .append("\nits pod: ").append(podState(node))
           .append("\nthe operator's log about it:\n").append(operatorLogAbout(node));
     }
     if (!requeueLog.isEmpty()) {
