@@ -44,6 +44,7 @@ public final class SlurmkubeOperator {
   private final KubernetesClient client;
   private final Operator operator;
   private volatile boolean stopping;
+  private final NodeSetReconciler nodeSets;
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
   /** What the chart decides: which namespaces, the leader lease, and whether Slurm pools are on. */
@@ -91,6 +92,7 @@ public final class SlurmkubeOperator {
     });
     var events = new EventRecorder(client);
     var slurmMetrics = new SlurmMetrics(registry);
+    nodeSets = new NodeSetReconciler(client, events, slurm, java.time.Clock.systemUTC(), slurmMetrics);
     operator.register(new SlurmClusterReconciler(client, events, slurm, settings.fleetEnabled(), slurmMetrics,
         networkPolicies), c -> {
       c.withRetry(PassRetry.forever());
@@ -98,7 +100,7 @@ public final class SlurmkubeOperator {
         c.settingNamespaces(namespaces);
       }
     });
-    operator.register(new NodeSetReconciler(client, events, slurm, java.time.Clock.systemUTC(), slurmMetrics), c -> {
+    operator.register(nodeSets, c -> {
       c.withRetry(PassRetry.forever());
       if (!namespaces.isEmpty()) {
         c.settingNamespaces(namespaces);
@@ -122,6 +124,7 @@ public final class SlurmkubeOperator {
 
   public void stop() {
     stopping = true;
+    nodeSets.stopping(); // before JOSDK stops the informers its passes read
     operator.stop();
   }
 

@@ -84,9 +84,21 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
   private final PodExpectations expectations = new PodExpectations();
   /** The deletion path: drain, delete idle pods, then let the NodeSet go. */
   private final NodeSetDeletion deletion;
+  /**
+   * Set when the operator begins to stop. JOSDK stops the informers before it waits for the passes
+   * in flight, and a stopped informer lists no pod: a pass that went on would take every node for
+   * one whose pod is gone (drain it, delete its record) and make new pods. Checked after each read
+   * of the pod cache, before acting on it; the flag is set before the informers stop.
+   */
+  private volatile boolean stopping;
 
   public NodeSetReconciler(KubernetesClient client, EventRecorder events, SlurmConnections slurm, Clock clock) {
     this(client, events, slurm, clock, SlurmMetrics.unserved());
+  }
+
+  /** Called before the operator stops: passes from now on act on nothing (see {@link #stopping}). */
+  public void stopping() {
+    stopping = true;
   }
 
   public NodeSetReconciler(KubernetesClient client, EventRecorder events, SlurmConnections slurm, Clock clock,
@@ -115,7 +127,8 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     }
     SlurmCluster owner = context.getSecondaryResource(SlurmCluster.class).orElse(null);
     if (NodeSetDeletion.applies(nodeSet, owner)) {
-      return deletion.reconcile(nodeSet, owner, List.copyOf(context.getSecondaryResources(Pod.class)));
+      List<Pod> all = List.copyOf(context.getSecondaryResources(Pod.class));
+      return stopping ? UpdateControl.noUpdate() : deletion.reconcile(nodeSet, owner, all);
     }
     if (!deletion.ensureFinalizer(nodeSet)) {
       return UpdateControl.<NodeSet>noUpdate().rescheduleAfter(Duration.ofSeconds(1));
@@ -137,6 +150,9 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     }
     List<Pod> pods = expectations.adjust(activePods(context), p -> isOwnedBy(p, nodeSet), clock.instant()).stream()
         .sorted(Comparator.comparingInt(NodePodBuilder::ordinal)).toList();
+    if (stopping) {
+      return UpdateControl.noUpdate();
+    }
     var steps = new PassTimer();
     SlurmView view = lookAtSlurm(cluster, nodeSet);
     steps.lap("look at Slurm");
@@ -187,6 +203,9 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     }
     // What the informer holds now (terminating pods included): no LIST on this every-second path.
     List<Pod> cached = List.copyOf(context.getSecondaryResources(Pod.class));
+    if (stopping) {
+      return UpdateControl.noUpdate();
+    }
     if (view.available()) {
       drainNodesOfLeavingPods(nodeSet, view, cached);
       deleteRecordsOfRemovedPods(nodeSet, view, cached);
@@ -353,14 +372,13 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
         continue;
       }
       Pod pod = NodePodBuilder.build(model, nodeSet, ordinal);
-      if (client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).get() != null) {
-        continue; // still terminating from an earlier scale-down
-      }
       try {
         expectations.created(client.resource(pod).create(), clock.instant());
       } catch (KubernetesClientException e) {
         if (e.getCode() == 409) {
-          continue; // made by a pass whose write this cache has not shown yet
+          // Still terminating from an earlier scale-down, or made by a pass whose write this cache
+          // has not shown yet: the next free ordinal (no GET first: a refused create costs the same).
+          continue;
         }
         if (e.getCode() != 422 && e.getCode() != 403) {
           throw e;

@@ -61,6 +61,11 @@ public final class StandInSlurm implements SlurmClient {
     }
   }
 
+  /** A job as slurmctld would list it (pending ones included). */
+  public void job(SlurmJob job) {
+    jobs.put(job.id(), job);
+  }
+
   /** The job ends: its node goes idle (and stays drained if it was). */
   public void endJob(long jobId) {
     SlurmJob job = jobs.remove(jobId);
@@ -79,7 +84,14 @@ public final class StandInSlurm implements SlurmClient {
 
   @Override public List<SlurmJob> jobs() { return List.copyOf(jobs.values()); }
 
-  @Override public List<SlurmNode> nodes() { return List.copyOf(nodes.values()); }
+  /** Runs at each node listing, before it answers: a test may hold a pass there. */
+  public volatile Runnable beforeNodeListing = () -> { };
+
+  @Override
+  public List<SlurmNode> nodes() {
+    beforeNodeListing.run();
+    return List.copyOf(nodes.values());
+  }
 
   @Override
   public void drainNode(String name, String reason) {
