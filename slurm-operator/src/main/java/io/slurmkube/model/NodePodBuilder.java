@@ -45,6 +45,10 @@ public final class NodePodBuilder {
     Pod pod = assemble(model, nodeSet, ordinal);
     pod.getMetadata().setAnnotations(new java.util.LinkedHashMap<>(pod.getMetadata().getAnnotations()));
     pod.getMetadata().getAnnotations().put(PodTemplates.SPEC_HASH, revision(model, nodeSet));
+    // Born protected from eviction (what the operator would otherwise patch onto each new pod); not
+    // part of the revision, which must not change with the label the operator later flips.
+    pod.getMetadata().setLabels(new java.util.LinkedHashMap<>(pod.getMetadata().getLabels()));
+    pod.getMetadata().getLabels().put(Labels.EVICTABLE, "false");
     return pod;
   }
 

@@ -292,4 +292,15 @@ class BuildersTest {
     });
     assertThat(budget.getMetadata().getOwnerReferences()).extracting(o -> o.getKind()).containsExactly("NodeSet");
   }
+
+  @Test
+  void aNewNodePodIsBornProtectedFromEvictionAndTheLabelIsNoPartOfItsRevision() {
+    var nodeSet = NodeSetBuilder.build(model, model.spec().nodeSets.get(0), true);
+    nodeSet.getMetadata().setUid("ns-uid");
+    var pod = NodePodBuilder.build(model, nodeSet, 2);
+    assertThat(pod.getMetadata().getLabels()).containsEntry(Labels.EVICTABLE, "false");
+    // The operator flips it once the node is drained and idle: the pod is still current.
+    pod.getMetadata().getLabels().put(Labels.EVICTABLE, "true");
+    assertThat(NodePodBuilder.isCurrent(pod, NodePodBuilder.revision(model, nodeSet))).isTrue();
+  }
 }
