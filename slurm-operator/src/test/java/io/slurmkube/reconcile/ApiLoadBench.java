@@ -1,14 +1,8 @@
 package io.slurmkube.reconcile;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.slurmkube.SlurmkubeOperator;
 import io.slurmkube.api.SlurmCluster;
-import io.slurmkube.testing.Crds;
-import io.slurmkube.testing.RealApiServer;
-import io.slurmkube.testing.RequestLog;
+import io.slurmkube.testing.BenchOperator;
 import io.slurmkube.testing.StandInSlurm;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
@@ -17,8 +11,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -37,19 +29,9 @@ public final class ApiLoadBench {
   public static void main(String[] args) throws Exception {
     Path out = Path.of(args.length > 0 ? args[0] : "bench/results/api-load.txt");
     int clusters = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-    var api = new RealApiServer();
-    api.beforeAll(null);
-    SlurmkubeOperator operator = null;
-    try (KubernetesClient admin = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(api.kubeConfigYaml())).build()) {
-      Crds.install(admin);
-      admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("bench").endMetadata().build()).create();
-      RequestLog requests = new RequestLog();
-      KubernetesClient client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(api.kubeConfigYaml()))
-          .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("request-log", requests)).build();
-      Map<String, StandInSlurm> slurm = new ConcurrentHashMap<>();
-      operator = new SlurmkubeOperator(client, new SlurmkubeOperator.Settings(Set.of(), false, "bench", "bench", false),
-          StandInSlurm.connections(client, slurm));
-      operator.start();
+    Map<String, StandInSlurm> slurm = new ConcurrentHashMap<>();
+    try (var bench = new BenchOperator(slurm)) {
+      KubernetesClient admin = bench.admin;
       for (int i = 0; i < clusters; i++) {
         String name = "c" + i;
         var standIn = new StandInSlurm();
@@ -58,29 +40,23 @@ public final class ApiLoadBench {
         try (InputStream in = Files.newInputStream(Path.of("../examples/slurmcluster.yaml"))) {
           SlurmCluster cluster = admin.resources(SlurmCluster.class).load(in).item();
           cluster.getMetadata().setName(name);
-          cluster.getMetadata().setNamespace("bench");
+          cluster.getMetadata().setNamespace(BenchOperator.NAMESPACE);
           cluster.getSpec().nodeSets.get(0).minReplicas = 1;
           admin.resource(cluster).create();
         }
       }
       long deadline = System.currentTimeMillis() + 120_000;
-      while (admin.pods().inNamespace("bench").withLabel(io.slurmkube.model.Labels.COMPONENT, io.slurmkube.model.Labels.Component.NODE).list().getItems().size() < clusters) {
+      while (admin.pods().inNamespace(BenchOperator.NAMESPACE).withLabel(io.slurmkube.model.Labels.COMPONENT,
+          io.slurmkube.model.Labels.Component.NODE).list().getItems().size() < clusters) {
         if (System.currentTimeMillis() > deadline) {
           throw new IllegalStateException("the node sets did not make their pods in 120 s");
         }
         Thread.sleep(500);
       }
       Thread.sleep(SETTLE_SECONDS * 1000L);
-      Map<String, Long> before = requests.counts();
+      Map<String, Long> before = bench.requests.counts();
       Thread.sleep(MEASURE_SECONDS * 1000L);
-      Map<String, Long> after = requests.counts();
-      Map<String, Long> during = new TreeMap<>();
-      after.forEach((k, v) -> {
-        long n = v - before.getOrDefault(k, 0L);
-        if (n > 0) {
-          during.put(k.replaceAll(" ns=\\S+", ""), during.getOrDefault(k.replaceAll(" ns=\\S+", ""), 0L) + n);
-        }
-      });
+      Map<String, Long> during = BenchOperator.between(before, bench.requests.counts());
       long total = during.values().stream().mapToLong(Long::longValue).sum();
       System.gc();
       long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
@@ -96,15 +72,7 @@ public final class ApiLoadBench {
       report.append(String.format(Locale.ROOT, "operator_jvm_heap_used_mib %.1f%n", heap / 1048576.0));
       report.append("# by request (verb resource: count in ").append(MEASURE_SECONDS).append(" s)\n");
       during.forEach((k, v) -> report.append("#   ").append(k).append(": ").append(v).append('\n'));
-      Files.createDirectories(out.toAbsolutePath().getParent());
-      Files.writeString(out, report.toString());
-      System.out.print(report);
-      client.close();
-    } finally {
-      if (operator != null) {
-        operator.stop();
-      }
-      api.afterAll(null);
+      BenchOperator.write(out, report);
     }
     System.exit(0);
   }

@@ -1,17 +1,12 @@
 package io.slurmkube.reconcile;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.slurmkube.SlurmkubeOperator;
 import io.slurmkube.api.NodeSet;
 import io.slurmkube.api.SlurmCluster;
 import io.slurmkube.model.Labels;
 import io.slurmkube.slurm.SlurmJob;
-import io.slurmkube.testing.Crds;
-import io.slurmkube.testing.RealApiServer;
+import io.slurmkube.testing.BenchOperator;
 import io.slurmkube.testing.RequestLog;
 import io.slurmkube.testing.StandInSlurm;
 import java.io.InputStream;
@@ -25,7 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * A benchmark, not a test: one node set driven from 0 to N pods (default 1,000) by the queue, with
@@ -45,23 +39,14 @@ public final class NodeSetScaleBench {
   public static void main(String[] args) throws Exception {
     Path out = Path.of(args.length > 0 ? args[0] : "bench/results/nodeset-scale.txt");
     int size = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
-    var api = new RealApiServer();
-    api.beforeAll(null);
-    SlurmkubeOperator operator = null;
-    try (KubernetesClient admin = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(api.kubeConfigYaml())).build()) {
-      Crds.install(admin);
-      admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("bench").endMetadata().build()).create();
-      RequestLog requests = new RequestLog();
-      KubernetesClient client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(api.kubeConfigYaml()))
-          .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("request-log", requests)).build();
-      var slurm = new StandInSlurm();
-      operator = new SlurmkubeOperator(client, new SlurmkubeOperator.Settings(Set.of(), false, "bench", "bench", false),
-          StandInSlurm.connections(client, Map.of("big", slurm)));
-      operator.start();
+    var slurm = new StandInSlurm();
+    try (var bench = new BenchOperator(Map.of("big", slurm))) {
+      KubernetesClient admin = bench.admin;
+      RequestLog requests = bench.requests;
       try (InputStream in = Files.newInputStream(Path.of("../examples/slurmcluster.yaml"))) {
         SlurmCluster cluster = admin.resources(SlurmCluster.class).load(in).item();
         cluster.getMetadata().setName("big");
-        cluster.getMetadata().setNamespace("bench");
+        cluster.getMetadata().setNamespace(BenchOperator.NAMESPACE);
         var nodeSet = cluster.getSpec().nodeSets.get(0);
         nodeSet.minReplicas = 0;
         nodeSet.maxReplicas = size;
@@ -69,7 +54,7 @@ public final class NodeSetScaleBench {
         nodeSet.cpuRequest = "10m";
         admin.resource(cluster).create();
       }
-      var nodeSets = admin.resources(NodeSet.class).inNamespace("bench");
+      var nodeSets = admin.resources(NodeSet.class).inNamespace(BenchOperator.NAMESPACE);
       waitFor("the node set's first pass", Duration.ofSeconds(120), () -> {
         NodeSet n = nodeSets.withName("big-cpu").get();
         return n != null && n.getStatus() != null && n.getStatus().lastScaleDecision != null;
@@ -105,7 +90,7 @@ public final class NodeSetScaleBench {
       List<Pod> pods = nodePods(admin);
       pods.forEach(p -> everSeen.add(p.getMetadata().getUid()));
       most = Math.max(most, pods.size());
-      Map<String, Long> scaleUp = between(before, requests.counts());
+      Map<String, Long> scaleUp = BenchOperator.between(before, requests.counts());
       long podPosts = scaleUp.entrySet().stream().filter(e -> e.getKey().equals("create /pods"))
           .mapToLong(Map.Entry::getValue).sum();
 
@@ -117,7 +102,7 @@ public final class NodeSetScaleBench {
       Thread.sleep(SETTLE_SECONDS * 1000L);
       Map<String, Long> from = requests.counts();
       Thread.sleep(MEASURE_SECONDS * 1000L);
-      Map<String, Long> during = between(from, requests.counts());
+      Map<String, Long> during = BenchOperator.between(from, requests.counts());
       long total = during.values().stream().mapToLong(Long::longValue).sum();
       System.gc();
       long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
@@ -141,35 +126,13 @@ public final class NodeSetScaleBench {
       report.append(String.format(Locale.ROOT, "operator_jvm_heap_used_mib %.1f%n", heap / 1048576.0));
       report.append("# by request (verb resource: count in ").append(MEASURE_SECONDS).append(" s)\n");
       during.forEach((k, v) -> report.append("#   ").append(k).append(": ").append(v).append('\n'));
-      Files.createDirectories(out.toAbsolutePath().getParent());
-      Files.writeString(out, report.toString());
-      System.out.print(report);
-      operator.stop();
-      operator = null;
-      client.close();
-    } finally {
-      if (operator != null) {
-        operator.stop();
-      }
-      api.afterAll(null);
+      BenchOperator.write(out, report);
     }
     System.exit(0);
   }
 
-  /** Requests made between two counts, by verb and resource (namespaces left out). */
-  private static Map<String, Long> between(Map<String, Long> from, Map<String, Long> to) {
-    Map<String, Long> made = new TreeMap<>();
-    to.forEach((k, v) -> {
-      long n = v - from.getOrDefault(k, 0L);
-      if (n > 0) {
-        made.merge(k.replaceAll(" ns=\\S+", ""), n, Long::sum);
-      }
-    });
-    return made;
-  }
-
   private static List<Pod> nodePods(KubernetesClient admin) {
-    return admin.pods().inNamespace("bench").withLabel(Labels.COMPONENT, Labels.Component.NODE).list().getItems();
+    return admin.pods().inNamespace(BenchOperator.NAMESPACE).withLabel(Labels.COMPONENT, Labels.Component.NODE).list().getItems();
   }
 
   private static double seconds(Instant from, Instant to) {
