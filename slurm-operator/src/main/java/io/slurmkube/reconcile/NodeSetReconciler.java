@@ -96,11 +96,6 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     this(client, events, slurm, clock, SlurmMetrics.unserved());
   }
 
-  /** Called before the operator stops: passes from now on act on nothing (see {@link #stopping}). */
-  public void stopping() {
-    stopping = true;
-  }
-
   public NodeSetReconciler(KubernetesClient client, EventRecorder events, SlurmConnections slurm, Clock clock,
       SlurmMetrics metrics) {
     this.metrics = metrics;
@@ -110,6 +105,11 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     this.clock = clock;
     this.deletion = new NodeSetDeletion(client, events, slurm, clock);
     this.scalers = new ScalerArbiter(events, clock);
+  }
+
+  /** Called before the operator stops: passes from now on act on nothing (see {@link #stopping}). */
+  public void stopping() {
+    stopping = true;
   }
 
   /** Slurm as seen during one reconcile, or why it could not be seen. */
