@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -94,28 +95,22 @@ public final class SlurmkubeOperator {
     var slurmMetrics = new SlurmMetrics(registry);
     nodeSets = new NodeSetReconciler(client, events, slurm, java.time.Clock.systemUTC(), slurmMetrics);
     operator.register(new SlurmClusterReconciler(client, events, slurm, settings.fleetEnabled(), slurmMetrics,
-        networkPolicies), c -> {
-      c.withRetry(PassRetry.forever());
-      if (!namespaces.isEmpty()) {
-        c.settingNamespaces(namespaces);
-      }
-    });
-    operator.register(nodeSets, c -> {
-      c.withRetry(PassRetry.forever());
-      if (!namespaces.isEmpty()) {
-        c.settingNamespaces(namespaces);
-      }
-    });
+        networkPolicies), c -> configure(c, namespaces));
+    operator.register(nodeSets, c -> configure(c, namespaces));
     if (!settings.fleetEnabled()) {
       return; // no rights over Nodes or other namespaces' pods: a spec.fleet is reported as refused
     }
     // Slurm pools (spec.fleet): SlurmClusters of the watched namespaces, nodes and pods cluster-wide.
-    operator.register(new io.slurmkube.fleet.FleetReconciler(client, events, java.time.Clock.systemUTC()), c -> {
-      c.withRetry(PassRetry.forever());
-      if (!namespaces.isEmpty()) {
-        c.settingNamespaces(namespaces);
-      }
-    });
+    operator.register(new io.slurmkube.fleet.FleetReconciler(client, events, java.time.Clock.systemUTC()),
+        c -> configure(c, namespaces));
+  }
+
+  /** What every controller shares: the namespaces it watches, and retries without end (PassRetry). */
+  private static void configure(ControllerConfigurationOverrider<?> controller, Set<String> namespaces) {
+    controller.withRetry(PassRetry.forever());
+    if (!namespaces.isEmpty()) {
+      controller.settingNamespaces(namespaces);
+    }
   }
 
   public void start() {
