@@ -20,14 +20,26 @@ public final class GpuDiscovery {
 
   private static final long TIMEOUT_SECONDS = 30;
 
+  /** Told about every nvidia-smi run; the device check keeps the outputs as test fixtures. */
+  @FunctionalInterface
+  public interface RunListener {
+    void ran(List<String> command, NvidiaSmi.Output output);
+  }
+
   private final Optional<Path> nvidiaSmi;
   private final SimulatedGpus simulated;
   private final String nodeName;
+  private final RunListener listener;
 
   public GpuDiscovery(Optional<Path> nvidiaSmi, SimulatedGpus simulated, String nodeName) {
+    this(nvidiaSmi, simulated, nodeName, (command, output) -> {});
+  }
+
+  public GpuDiscovery(Optional<Path> nvidiaSmi, SimulatedGpus simulated, String nodeName, RunListener listener) {
     this.nvidiaSmi = nvidiaSmi;
     this.simulated = simulated;
     this.nodeName = nodeName;
+    this.listener = listener;
   }
 
   /** Looks {@code command} up like a shell would: a path as is, a bare name on {@code PATH}. */
@@ -62,7 +74,13 @@ public final class GpuDiscovery {
     return new Inventory("none", List.of(), List.of("no nvidia-smi found and no simulated GPUs configured"));
   }
 
-  private NvidiaSmi.Output run(List<String> args) throws DiscoveryException {
+  /**
+   * Runs nvidia-smi with {@code args} (discovery's own commands, or others such as the device
+   * check's {@code -q -x}) and tells the listener what it printed.
+   *
+   * @throws DiscoveryException when it cannot be started or does not finish in time
+   */
+  public NvidiaSmi.Output run(List<String> args) throws DiscoveryException {
     List<String> command = new ArrayList<>();
     command.add(nvidiaSmi.orElseThrow().toString());
     command.addAll(args);
@@ -75,7 +93,9 @@ public final class GpuDiscovery {
         process.destroyForcibly();
         throw new DiscoveryException(String.join(" ", command) + " did not finish in " + TIMEOUT_SECONDS + " s");
       }
-      return new NvidiaSmi.Output(process.exitValue(), out, err.join());
+      NvidiaSmi.Output output = new NvidiaSmi.Output(process.exitValue(), out, err.join());
+      listener.ran(List.copyOf(command), output);
+      return output;
     } catch (IOException e) {
       throw new DiscoveryException("cannot run " + String.join(" ", command) + ": " + e.getMessage());
     } catch (InterruptedException e) {
