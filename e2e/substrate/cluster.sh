@@ -280,7 +280,9 @@ podPidsLimit: -1
 # Mounted ConfigMaps and Secrets are refreshed at each pod sync: every 10 s here instead of every
 # minute, so that configuration and key rotation tests need not wait for a real cluster's pace.
 syncFrequency: 10s
-maxPods: 110
+# Room for the 200-slurmd-pod benchmark (bench/nodeset-large.sh real); the node's /24 pod subnet
+# holds 253 addresses.
+maxPods: 240
 EOF
   start kubelet "$ALL_BIN/kubelet" \
     --config "$S/kubelet-config.yaml" --kubeconfig "$S/kubelet.kubeconfig" \

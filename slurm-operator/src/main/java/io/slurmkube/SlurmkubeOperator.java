@@ -12,6 +12,7 @@ import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.slurmkube.metrics.KubernetesRequests;
 import io.slurmkube.metrics.SlurmMetrics;
 import io.slurmkube.model.NetworkPolicies;
 import io.slurmkube.reconcile.EventRecorder;
@@ -173,8 +174,12 @@ public final class SlurmkubeOperator {
     NetworkPolicies.OperatorPods networkPolicies = Boolean.parseBoolean(env("NETWORK_POLICIES", "false"))
         ? NetworkPolicies.OperatorPods.parse(settings.leaseNamespace(), env("OPERATOR_POD_LABELS", ""))
         : null;
-    KubernetesClient client = new KubernetesClientBuilder().build();
+    // Counts every request from the first (slurmkube_kubernetes_requests_total).
+    var requests = new KubernetesRequests();
+    KubernetesClient client = new KubernetesClientBuilder()
+        .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("request-count", requests)).build();
     var app = new SlurmkubeOperator(client, settings, new SlurmConnections(client), networkPolicies);
+    requests.bindTo(app.registry);
     var http = app.serveHttp(port);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("stopping operator");

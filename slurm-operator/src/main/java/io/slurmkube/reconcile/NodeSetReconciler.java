@@ -47,7 +47,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -358,40 +357,45 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     }
   }
 
-  /** New pods take the lowest free ordinals, so node names stay short and predictable. */
   /**
-   * Creates the missing pods. A pod the API server refuses (an invalid template, a limit below a
+   * Creates the missing pods (in slow-start batches), under the lowest free ordinals so node names
+   * stay short and predictable. A pod the API server refuses (an invalid template, a limit below a
    * request, a Pod Security or quota rejection) stops creation; its message, naming the pod, comes
-   * back for the node set's status, since only the API server can judge the merged pod.
+   * back for the node set's status, since only the API server can judge the merged pod. One event
+   * per batch: a 1,000-pod scale-up writes ten, not a thousand.
    */
   private Optional<String> createPods(ClusterModel model, NodeSet nodeSet, List<Pod> pods, int count) {
-    Set<Integer> used = pods.stream().map(NodePodBuilder::ordinal).collect(Collectors.toCollection(TreeSet::new));
-    int ordinal = 0;
-    for (int created = 0; created < count; ordinal++) {
-      if (used.contains(ordinal)) {
-        continue;
+    Set<Integer> used = pods.stream().map(NodePodBuilder::ordinal).collect(Collectors.toCollection(HashSet::new));
+    var freeOrdinals = java.util.stream.IntStream.iterate(0, i -> i + 1).filter(i -> !used.contains(i)).iterator();
+    List<String> names = new java.util.ArrayList<>();
+    SlowStartCreates.Outcome outcome;
+    try {
+      outcome = SlowStartCreates.create(count, freeOrdinals, ordinal -> NodePodBuilder.build(model, nodeSet, ordinal),
+          pod -> client.resource(pod).create(), pod -> {
+            expectations.created(pod, clock.instant());
+            names.add(pod.getMetadata().getName());
+          });
+    } finally {
+      if (!names.isEmpty()) {
+        events.normal(nodeSet, "NodeCreated", createdMessage(names));
       }
-      Pod pod = NodePodBuilder.build(model, nodeSet, ordinal);
-      try {
-        expectations.created(client.resource(pod).create(), clock.instant());
-      } catch (KubernetesClientException e) {
-        if (e.getCode() == 409) {
-          // Still terminating from an earlier scale-down, or made by a pass whose write this cache
-          // has not shown yet: the next free ordinal (no GET first: a refused create costs the same).
-          continue;
-        }
-        if (e.getCode() != 422 && e.getCode() != 403) {
-          throw e;
-        }
-        String refusal = "the API server refused pod " + pod.getMetadata().getName() + ": "
-            + SlurmClusterReconciler.describe(e) + " (check spec.nodeSets[" + nodeSet.getSpec().nodeSetName + "].template)";
-        events.warning(nodeSet, "PodRejected", refusal);
-        return Optional.of(refusal);
-      }
-      created++;
-      events.normal(nodeSet, "NodeCreated", "Created pod " + pod.getMetadata().getName());
     }
-    return Optional.empty();
+    return outcome.refusal().map(r -> {
+      String refusal = "the API server refused pod " + r.pod().getMetadata().getName() + ": "
+          + SlurmClusterReconciler.describe(r.cause()) + " (check spec.nodeSets[" + nodeSet.getSpec().nodeSetName + "].template)";
+      events.warning(nodeSet, "PodRejected", refusal);
+      return refusal;
+    });
+  }
+
+  /** "Created pod a", or for a batch "Created 40 pods: a, b, c, d, e and 35 more". */
+  static String createdMessage(List<String> names) {
+    if (names.size() == 1) {
+      return "Created pod " + names.get(0);
+    }
+    int shown = Math.min(names.size(), 5);
+    return "Created " + names.size() + " pods: " + String.join(", ", names.subList(0, shown))
+        + (names.size() > shown ? " and " + (names.size() - shown) + " more" : "");
   }
 
   private void scaleDown(NodeSet nodeSet, List<Pod> pods, SlurmView view, int excess) {
