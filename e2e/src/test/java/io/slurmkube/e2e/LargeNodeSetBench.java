@@ -236,17 +236,22 @@ public final class LargeNodeSetBench {
     return v == null ? 0 : v;
   }
 
+  /** The requests made between two scrapes, most first: "12 patch slurmkube.io/nodesets/status, ...". */
   private static String requestBreakdown(String before, String after) {
-    var out = new StringBuilder();
-    for (String verb : new String[] {"get", "list", "watch", "create", "update", "patch", "delete"}) {
-      Double a = Metrics.value(after, "slurmkube_kubernetes_requests_total", Map.of("verb", verb));
-      Double b = Metrics.value(before, "slurmkube_kubernetes_requests_total", Map.of("verb", verb));
-      long made = Math.round((a == null ? 0 : a) - (b == null ? 0 : b));
-      if (made > 0) {
-        out.append(out.isEmpty() ? "" : ", ").append(made).append(' ').append(verb);
+    var made = new java.util.TreeMap<String, Long>();
+    var sample = java.util.regex.Pattern.compile(
+        "^slurmkube_kubernetes_requests_total\\{code=\"(\\d+)\",resource=\"([^\"]*)\",verb=\"(\\w+)\"} (\\S+)$",
+        java.util.regex.Pattern.MULTILINE);
+    for (var m = sample.matcher(after); m.find(); ) {
+      Double b = Metrics.value(before, "slurmkube_kubernetes_requests_total",
+          Map.of("code", m.group(1), "resource", m.group(2), "verb", m.group(3)));
+      long n = Math.round(Double.parseDouble(m.group(4)) - (b == null ? 0 : b));
+      if (n > 0) {
+        made.merge(m.group(3) + " " + m.group(2) + (m.group(1).startsWith("2") ? "" : " (" + m.group(1) + ")"), n, Long::sum);
       }
     }
-    return out.isEmpty() ? "none" : out.toString();
+    return made.isEmpty() ? "none" : made.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .map(e -> e.getValue() + " " + e.getKey()).collect(java.util.stream.Collectors.joining(", "));
   }
 
   private static boolean ready(io.fabric8.kubernetes.api.model.Node node) {

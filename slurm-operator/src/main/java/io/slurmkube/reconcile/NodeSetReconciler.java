@@ -380,12 +380,26 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
         events.normal(nodeSet, "NodeCreated", createdMessage(names));
       }
     }
+    if (outcome.refusal().filter(r -> namespaceTerminating(r.cause())).isPresent()) {
+      // Not the template's fault, and nothing to report: the node set goes with its namespace.
+      // Without this, each pass's warning and status write woke the next one at once.
+      LOG.debug("not creating pods in terminating namespace {}", nodeSet.getMetadata().getNamespace());
+      return Optional.empty();
+    }
     return outcome.refusal().map(r -> {
       String refusal = "the API server refused pod " + r.pod().getMetadata().getName() + ": "
           + SlurmClusterReconciler.describe(r.cause()) + " (check spec.nodeSets[" + nodeSet.getSpec().nodeSetName + "].template)";
       events.warning(nodeSet, "PodRejected", refusal);
       return refusal;
     });
+  }
+
+  /** The API server's answer to a create in a namespace being deleted (NamespaceLifecycle admission). */
+  static boolean namespaceTerminating(KubernetesClientException e) {
+    var status = e.getStatus();
+    boolean byCause = status != null && status.getDetails() != null && status.getDetails().getCauses() != null
+        && status.getDetails().getCauses().stream().anyMatch(c -> "NamespaceTerminating".equals(c.getReason()));
+    return byCause || String.valueOf(e.getMessage()).contains("because it is being terminated");
   }
 
   /** "Created pod a", or for a batch "Created 40 pods: a, b, c, d, e and 35 more". */

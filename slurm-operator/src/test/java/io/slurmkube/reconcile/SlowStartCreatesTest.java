@@ -100,4 +100,16 @@ class SlowStartCreatesTest {
     assertThat(NodeSetReconciler.createdMessage(IntStream.range(0, 7).mapToObj(i -> "a-" + i).toList()))
         .isEqualTo("Created 7 pods: a-0, a-1, a-2, a-3, a-4 and 2 more");
   }
+
+  @Test
+  void aCreateInANamespaceBeingDeletedIsToldApartFromARefusedTemplate() {
+    // As kube-apiserver's NamespaceLifecycle admission answers (seen on the local cluster).
+    var terminating = new KubernetesClientException(new StatusBuilder().withCode(403).withReason("Forbidden")
+        .withMessage("pods \"c-cpu-0\" is forbidden: unable to create new content in namespace ns because it is being terminated")
+        .withNewDetails().addNewCause().withReason("NamespaceTerminating").withField("metadata.namespace")
+        .withMessage("namespace ns is being terminated").endCause().endDetails().build());
+    assertThat(NodeSetReconciler.namespaceTerminating(terminating)).isTrue();
+    assertThat(NodeSetReconciler.namespaceTerminating(error(403))).isFalse();
+    assertThat(NodeSetReconciler.namespaceTerminating(error(422))).isFalse();
+  }
 }
