@@ -68,16 +68,23 @@ public final class LargeNodeSetBench {
     }
     try (KubernetesClient client = LocalCluster.client()) {
       var bench = new LargeNodeSetBench(client, args[1].equals("kwok"), Integer.parseInt(args[2]));
-      String report = bench.run();
+      int code = 0;
+      try {
+        bench.run();
+      } catch (Exception e) {
+        // What was measured before the failure is kept, with the failure.
+        bench.line("FAILED: %s", e);
+        code = 1;
+      }
       Path out = Path.of(args[0]).toAbsolutePath();
       Files.createDirectories(out.getParent());
-      Files.writeString(out, report);
-      System.out.print(report);
+      Files.writeString(out, bench.report);
+      System.out.print(bench.report);
+      System.exit(code);
     }
-    System.exit(0);
   }
 
-  private String run() throws Exception {
+  private void run() throws Exception {
     line("LargeNodeSetBench %s %d, %s; this machine: %d CPUs", kwok ? "kwok" : "real", size, STAMP.format(Instant.now()),
         Runtime.getRuntime().availableProcessors());
     Kwok simulated = null;
@@ -104,7 +111,6 @@ public final class LargeNodeSetBench {
         simulated.close();
       }
     }
-    return report.toString();
   }
 
   private void measure() throws Exception {
@@ -273,11 +279,21 @@ public final class LargeNodeSetBench {
     boolean ok() throws Exception;
   }
 
+  /** Waits for {@code check}; one that fails (an exec that timed out on a loaded machine) is asked again. */
   private static void await(String what, Duration atMost, Check check) throws Exception {
     Instant deadline = Instant.now().plus(atMost);
-    while (!check.ok()) {
+    Exception last = null;
+    while (true) {
+      try {
+        if (check.ok()) {
+          return;
+        }
+      } catch (Exception e) {
+        last = e;
+      }
       if (Instant.now().isAfter(deadline)) {
-        throw new IllegalStateException("gave up waiting " + atMost.toSeconds() + " s for: " + what);
+        throw new IllegalStateException("gave up waiting " + atMost.toSeconds() + " s for: " + what
+            + (last == null ? "" : " (last error: " + last.getMessage() + ")"));
       }
       Thread.sleep(200);
     }

@@ -145,6 +145,9 @@ class SlurmClusterIT {
     // Test 1's scale-up, counted in the operator and summed by PromQL over the label sets.
     assertThat(prometheus.value("sum(slurmkube_scale_decisions_total{namespace=\"" + slurm.namespace + "\",direction=\"up\"})"))
         .isGreaterThanOrEqualTo(1.0);
+    // What the operator costs the API server, by request: its pod creates for that scale-up are there.
+    assertThat(prometheus.value("sum(slurmkube_kubernetes_requests_total{verb=\"create\",resource=\"/pods\",code=\"201\"})"))
+        .isGreaterThanOrEqualTo(1.0);
     // The chart's Grafana dashboard: each of its queries, for this cluster, is PromQL the real Prometheus evaluates.
     var dashboard = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
         LocalCluster.projectRoot().resolve("charts/slurmkube-operator/dashboards/slurmkube.json").toFile());
