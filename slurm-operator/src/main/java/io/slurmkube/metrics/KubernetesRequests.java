@@ -37,11 +37,12 @@ public final class KubernetesRequests implements Interceptor, MeterBinder {
   /** Called once for every response, refused ones included. */
   @Override
   public void after(HttpRequest request, HttpResponse<?> response, AsyncBody.Consumer<List<ByteBuffer>> consumer) {
-    record(request, response.code());
+    record(request.method(), request.uri(), response.code());
   }
 
-  private void record(HttpRequest request, int code) {
-    Access access = access(request.method(), request.uri());
+  /** Counts one request that was answered with {@code code}. */
+  public void record(String method, URI uri, int code) {
+    Access access = access(method, uri);
     var key = new Key(access.verb(), access.resource(), Integer.toString(code));
     counts.computeIfAbsent(key, k -> {
       var adder = new LongAdder();

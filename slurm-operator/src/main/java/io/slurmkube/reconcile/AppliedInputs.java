@@ -16,9 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * Whether a SlurmCluster's objects must be applied again. A pass applies everything (a read and a
  * server-side apply per object); it need not when nothing it applies from has changed since the last
  * pass that applied cleanly: the cluster's generation, the pods' key-set annotation, and every owned
- * object as the informers hold it (a StatefulSet, Deployment or NodeSet whose spec changed moves its
- * generation; a changed Secret, Service or ConfigMap its resourceVersion; a deleted one goes). A
- * hand edit of only an owned object's labels is undone at the next full apply. Still, everything is applied again every
+ * object as the informers hold it (a changed StatefulSet, Deployment, Secret, Service or ConfigMap
+ * moves its resourceVersion, a NodeSet whose spec changed its generation; a deleted one goes). A
+ * hand edit of only a NodeSet's labels is undone at the next full apply. Still, everything is applied again every
  * {@link #REAPPLY} (what no informer sees: a claim, a StorageClass). So an idle cluster costs the API
  * server nothing between those passes.
  */
@@ -47,13 +47,14 @@ final class AppliedInputs {
   }
 
   /**
-   * The generation where the object has one (StatefulSet, Deployment, NodeSet: it moves with the
-   * spec only), else the resourceVersion. A status write is not an input: with 1,000 pods starting,
-   * each NodeSet status write made the cluster apply its every object again (about 15 requests).
+   * A NodeSet's generation (it moves with the spec only), any other object's resourceVersion. A
+   * NodeSet's status is no input (with 1,000 pods starting, each of its status writes made the
+   * cluster apply its every object again); a StatefulSet's or Deployment's status is: an upgrade
+   * moves slurmctld once slurmdbd's rollout is done (UpgradePlan).
    */
   private static String version(HasMetadata o) {
     Long generation = o.getMetadata().getGeneration();
-    return generation != null && generation > 0 ? "g" + generation : o.getMetadata().getResourceVersion();
+    return o instanceof io.slurmkube.api.NodeSet && generation != null ? "g" + generation : o.getMetadata().getResourceVersion();
   }
 
   /** True when the last clean pass applied from the same inputs, less than REAPPLY ago. */

@@ -323,7 +323,7 @@ class HelmChartTest {
     assertThat(new ObjectMapper().readTree(json).get("panels")).isNotEmpty();
   }
 
-  /** The series names the operator's SlurmMetrics export, as a Prometheus scrape shows them. */
+  /** The series names the operator's SlurmMetrics and KubernetesRequests export, as a Prometheus scrape shows them. */
   static Set<String> exportedSeries() {
     var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
         io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
@@ -338,6 +338,9 @@ class HelmChartTest {
     metrics.scaleDecision("ns", "c", "cpu", 0, 1, List.of(job), now);
     metrics.drained("ns", "c", "cpu", 1);
     metrics.removed("ns", "c", "cpu", 1);
+    var requests = new io.slurmkube.metrics.KubernetesRequests();
+    requests.bindTo(registry);
+    requests.record("POST", java.net.URI.create("https://k/api/v1/namespaces/ns/pods"), 201);
     Set<String> names = new java.util.TreeSet<>();
     for (String line : registry.scrape().split("\n")) {
       if (line.startsWith("slurmkube_")) {

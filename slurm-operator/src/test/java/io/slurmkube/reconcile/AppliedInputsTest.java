@@ -58,4 +58,14 @@ class AppliedInputsTest {
     assertThat(unchangedAfter(List.of(nodeSet(2, "100"), config("7")), List.of(nodeSet(2, "100"), config("9")))).isFalse();
     assertThat(unchangedAfter(List.of(nodeSet(2, "100"), config("7")), List.of(nodeSet(2, "100")))).isFalse();
   }
+
+  @Test
+  void aDeploymentsRolloutDoesForTheUpgradeWaitsOnIt() {
+    // slurmctld follows slurmdbd once slurmdbd's Deployment has rolled out: a status change, same generation.
+    var before = new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder().withNewMetadata().withName("c-accounting")
+        .withGeneration(4L).withResourceVersion("50").endMetadata().build();
+    var rolledOut = new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder(before).editMetadata()
+        .withResourceVersion("57").endMetadata().build();
+    assertThat(unchangedAfter(List.of(before), List.of(rolledOut))).isFalse();
+  }
 }

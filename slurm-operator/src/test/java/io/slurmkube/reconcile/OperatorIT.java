@@ -585,7 +585,8 @@ class OperatorIT {
     // Its slurmd registers; someone else deletes the pod (held by a finalizer, as a kubelet holds a
     // terminating pod while its stop hook runs). Nothing new may start on that node.
     standIn.node("gone-cpu-0", 0);
-    client.pods().inNamespace(NS).withName("gone-cpu-0").edit(p -> {
+    // The operator labels the pod meanwhile (evictable): an edit on a stale read would be a 409.
+    Conflicts.edit(client.pods().inNamespace(NS).withName("gone-cpu-0"), p -> {
       p.getMetadata().setFinalizers(List.of("slurmkube.io/test-hold"));
       return p;
     });
@@ -593,7 +594,8 @@ class OperatorIT {
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
         assertThat(standIn.drains).contains("gone-cpu-0: slurmkube: pod gone-cpu-0 is being deleted"));
 
-    client.pods().inNamespace(NS).withName("gone-cpu-0").edit(p -> {
+    // The operator labels the pod meanwhile (evictable): an edit on a stale read would be a 409.
+    Conflicts.edit(client.pods().inNamespace(NS).withName("gone-cpu-0"), p -> {
       p.getMetadata().setFinalizers(List.of());
       return p;
     });
