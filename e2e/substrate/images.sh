@@ -152,6 +152,17 @@ build_context_files() {
   done
 }
 
+# prune_archives NAME:TAG: keeps the three newest archives of an image. Each source change makes a
+# new one (about 450 MB for the operator), and a day of rebuilds had filled the disk until the
+# kubelet tainted the node with disk-pressure.
+prune_archives() {
+  local prefix f; prefix=$IMAGES/$(echo "$1" | tr '/:' '__')-
+  # Exactly this tag's archives (prefix and a 16-digit key): "0.1.0-patched" is another image.
+  for f in $(ls -t "$prefix"*.tar 2>/dev/null); do
+    if [[ ${f#"$prefix"} =~ ^[0-9a-f]{16}\.tar$ ]]; then echo "$f"; fi
+  done | tail -n +4 | xargs -r rm -f --
+}
+
 # build DIR NAME:TAG [PARENT.tar]: rebuilt only when the files of DIR, the base image or the parent change.
 build_dockerfile() {
   local dir=$1 ref=$2 parent=${3:-}
@@ -182,6 +193,7 @@ build_dockerfile() {
     log "building $ref from $dir"
     DOCKER_BUILDKIT=0 $d build -q --network host "${args[@]}" -t "$ref" "$dir" >/dev/null
     $d save -o "$out.tmp" "$ref" && mv "$out.tmp" "$out"
+    prune_archives "$ref"
   fi
   echo "$out"
 }
