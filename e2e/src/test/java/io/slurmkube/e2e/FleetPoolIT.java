@@ -79,7 +79,7 @@ class FleetPoolIT {
     kwok = Kwok.start(client, "fleet");
     kwok.createNodes("kwok-fleet", FLEET_SIZE, Map.of(FLEET, "sim"));
     await("60 simulated nodes Ready").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
-        .until(() -> kwok.nodes().stream().filter(FleetPoolIT::ready).count() == FLEET_SIZE);
+        .until(() -> kwok.nodes().stream().filter(Kwok::ready).count() == FLEET_SIZE);
     for (String ns : List.of(SIM_NS, WORK_NS, REAL_NS)) {
       client.namespaces().resource(SlurmOnKubernetes.namespace(ns, SlurmOnKubernetes.BASELINE)).serverSideApply();
     }
@@ -168,11 +168,6 @@ class FleetPoolIT {
   }
 
   // ---------------------------------------------------------------- helpers
-
-  static boolean ready(Node n) {
-    return n.getStatus() != null && n.getStatus().getConditions() != null && n.getStatus().getConditions().stream()
-        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
-  }
 
   static boolean marked(Node n) {
     boolean label = n.getMetadata().getLabels() != null && n.getMetadata().getLabels().keySet().stream()
@@ -549,7 +544,7 @@ class FleetPoolIT {
   void theRealNodeInAPoolRunsARealSlurmdPodAndAJob() throws Exception {
     Node real = client.nodes().list().getItems().stream()
         .filter(n -> n.getStatus().getNodeInfo() != null && !n.getStatus().getNodeInfo().getKubeletVersion().startsWith("kwok"))
-        .filter(FleetPoolIT::ready).findFirst().orElseThrow();
+        .filter(Kwok::ready).findFirst().orElseThrow();
     String realName = real.getMetadata().getName();
     var slurm = new SlurmOnKubernetes(client, REAL_NS);
     slurm.applyExample(30);

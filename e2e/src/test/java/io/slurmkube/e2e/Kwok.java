@@ -85,6 +85,12 @@ final class Kwok implements AutoCloseable {
     return names;
   }
 
+  /** Whether a node reports Ready (KWOK keeps its fake nodes so once they are up). */
+  static boolean ready(Node n) {
+    return n.getStatus() != null && n.getStatus().getConditions() != null && n.getStatus().getConditions().stream()
+        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
   List<Node> nodes() {
     return client.nodes().withLabel(LABEL, group).list().getItems();
   }

@@ -94,7 +94,7 @@ public final class LargeNodeSetBench {
         int nodes = size / 110 + 1;
         simulated.createNodes("kwok-bench", nodes, Map.of());
         Kwok fake = simulated;
-        await("KWOK nodes Ready", Duration.ofMinutes(2), () -> fake.nodes().stream().allMatch(LargeNodeSetBench::ready)
+        await("KWOK nodes Ready", Duration.ofMinutes(2), () -> fake.nodes().stream().allMatch(Kwok::ready)
             && fake.nodes().size() == nodes);
         line("simulated nodes: %d KWOK nodes, 110 pods each", nodes);
       }
@@ -258,11 +258,6 @@ public final class LargeNodeSetBench {
     }
     return made.isEmpty() ? "none" : made.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
         .map(e -> e.getValue() + " " + e.getKey()).collect(java.util.stream.Collectors.joining(", "));
-  }
-
-  private static boolean ready(io.fabric8.kubernetes.api.model.Node node) {
-    return node.getStatus() != null && node.getStatus().getConditions() != null && node.getStatus().getConditions().stream()
-        .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
   }
 
   private void line(String format, Object... args) {
