@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the pinned upstream tools (Kubernetes, etcd, CoreDNS, Helm, KWOK, Prometheus, kube-network-policies) from the Go module proxy
+# Builds the pinned upstream tools (Kubernetes, containerd, etcd, CoreDNS, Helm, KWOK, Prometheus,
+# kube-network-policies) from the Go module proxy
 # into $SLURMKUBE_CACHE/bin, keyed by version. A second run with the same versions does nothing.
 # Prints the directory holding the binaries on stdout.
 set -euo pipefail
@@ -57,12 +58,30 @@ build_simple() {
   rm -rf "$out" && mv "$out.tmp" "$out"
 }
 
+# containerd 2 (daemon, runc shim, ctr): the local cluster's runtime, with CDI. Pure Go: btrfs
+# (cgo) and devmapper snapshotters are left out, overlayfs is all the cluster uses. runc is Debian's.
+build_containerd() {
+  local out=$SLURMKUBE_CACHE/bin/containerd-$CONTAINERD_VERSION
+  local cmds=(containerd containerd-shim-runc-v2 ctr)
+  if all_present "$out" "${cmds[@]}"; then return; fi
+  log "building containerd $CONTAINERD_VERSION"
+  local mod=github.com/containerd/containerd/v2 work=$SLURMKUBE_CACHE/work/containerd-$CONTAINERD_VERSION
+  go_wrapper "$work" "$mod" "$CONTAINERD_VERSION"
+  local pkgs=()
+  for c in "${cmds[@]}"; do pkgs+=("$mod/cmd/$c"); done
+  (cd "$work" && go get "${pkgs[@]/%/@$CONTAINERD_VERSION}" 2>&1 | grep -v '^go: ' >&2 || true
+   mkdir -p "$out.tmp" && CGO_ENABLED=0 go build -trimpath -tags "no_btrfs no_devmapper" \
+     -ldflags "-s -w -X $mod/version.Version=$CONTAINERD_VERSION" -o "$out.tmp/" "${pkgs[@]}")
+  rm -rf "$out" && mv "$out.tmp" "$out"
+}
+
 all_present() { local d=$1; shift; for b in "$@"; do [ -x "$d/$b" ] || return 1; done; }
 
 main() {
   command -v go >/dev/null || die "Go is required to build the Kubernetes tools: install the golang toolchain"
   mkdir -p "$SLURMKUBE_CACHE/bin"
   build_kubernetes
+  build_containerd
   build_simple etcd "$ETCD_VERSION" go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3 etcd
   build_simple coredns "$COREDNS_VERSION" github.com/coredns/coredns github.com/coredns/coredns coredns
   build_simple helm "$HELM_VERSION" helm.sh/helm/v3 helm.sh/helm/v3/cmd/helm helm
@@ -79,6 +98,7 @@ main() {
   mkdir -p "$all"
   for b in "${K8S_COMMANDS[@]}"; do ln -sf "$BIN_DIR/$b" "$all/$b"; done
   ln -sf "$SLURMKUBE_CACHE/bin/etcd-$ETCD_VERSION/etcd" "$all/etcd"
+  for b in containerd containerd-shim-runc-v2 ctr; do ln -sf "$SLURMKUBE_CACHE/bin/containerd-$CONTAINERD_VERSION/$b" "$all/$b"; done
   ln -sf "$SLURMKUBE_CACHE/bin/coredns-$COREDNS_VERSION/coredns" "$all/coredns"
   ln -sf "$SLURMKUBE_CACHE/bin/helm-$HELM_VERSION/helm" "$all/helm"
   ln -sf "$SLURMKUBE_CACHE/bin/kwok-$KWOK_VERSION/kwok" "$all/kwok"

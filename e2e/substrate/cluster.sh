@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts and stops a real single-node Kubernetes on this machine: etcd, kube-apiserver (TLS,
-# service accounts, DRA resource.k8s.io/v1), controller-manager, scheduler, containerd, kubelet
+# service accounts, DRA resource.k8s.io/v1), controller-manager, scheduler, containerd 2 (CDI), kubelet
 # (cgroupfs on cgroup v1, DRA on), CNI bridge networking, kube-proxy and CoreDNS as a pod.
 #
 #   cluster.sh up       start it (builds the tools and images first if they are not cached)
@@ -34,7 +34,7 @@ CONTAINERD_SOCK=$S/containerd/containerd.sock
 ALL_BIN=$SLURMKUBE_CACHE/bin/all-$KUBERNETES_VERSION
 
 kubectl() { "$ALL_BIN/kubectl" --kubeconfig "$S/kubeconfig" "$@"; }
-ctr_() { ctr --address "$CONTAINERD_SOCK" -n k8s.io "$@"; }
+ctr_() { "$CONTAINERD_BIN/ctr" --address "$CONTAINERD_SOCK" -n k8s.io "$@"; }
 
 # ---------------------------------------------------------------- prerequisites
 check_prerequisites() {
@@ -49,9 +49,10 @@ check_prerequisites() {
     fi
   done
   [ -d /sys/fs/cgroup/memory ] || die "cgroup v1 memory controller not mounted at /sys/fs/cgroup/memory; this substrate needs cgroup v1 (cgroupfs)"
-  for b in containerd runc iptables conntrack ip ss; do
+  for b in runc iptables conntrack ip ss; do
     command -v "$b" >/dev/null || die "$b is missing: run e2e/substrate/install-packages.sh"
   done
+  [ -x "$CONTAINERD_BIN/containerd" ] || die "containerd $CONTAINERD_VERSION is not built: run e2e/substrate/build-tools.sh"
   [ -x /usr/lib/cni/bridge ] || die "CNI plugins are missing: run e2e/substrate/install-packages.sh"
 }
 
@@ -202,31 +203,38 @@ start_control_plane() {
 
 start_containerd() {
   mkdir -p "$S/containerd" "$S/cni/net.d" "$S/cni/ipam"
+  # Version 3 is containerd 2's own format (the CRI plugin is split into images and runtime).
+  # CDI is on: the devices a DRA driver returns as CDI names reach the container (devices,
+  # mounts, environment) from the specs in the two standard directories.
   cat >"$S/containerd/config.toml" <<EOF
-version = 2
+version = 3
 root = "$S/containerd/root"
 state = "$S/containerd/state"
 [grpc]
   address = "$CONTAINERD_SOCK"
 [ttrpc]
   address = "$S/containerd/containerd.sock.ttrpc"
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "slurmkube.local/pause:catatonit-1"
+[plugins."io.containerd.cri.v1.images"]
+  snapshotter = "overlayfs"
+  [plugins."io.containerd.cri.v1.images".pinned_images]
+    sandbox = "slurmkube.local/pause:catatonit-1"
+  [plugins."io.containerd.cri.v1.images".registry]
+    config_path = ""
+[plugins."io.containerd.cri.v1.runtime"]
   # The sandbox lacks CAP_SYS_RESOURCE: lowering oom_score_adj would fail.
   restrict_oom_score_adj = true
   enable_selinux = false
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "overlayfs"
+  enable_cdi = true
+  cdi_spec_dirs = ["/etc/cdi", "/var/run/cdi"]
+  [plugins."io.containerd.cri.v1.runtime".containerd]
     default_runtime_name = "runc"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+    [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]
       runtime_type = "io.containerd.runc.v2"
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+      [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]
         SystemdCgroup = false
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "/usr/lib/cni"
+  [plugins."io.containerd.cri.v1.runtime".cni]
+    bin_dirs = ["/usr/lib/cni"]
     conf_dir = "$S/cni/net.d"
-  [plugins."io.containerd.grpc.v1.cri".registry]
-    config_path = ""
 EOF
   # One bridge for all pods of this node; portmap for hostPort, firewall so forwarded pod
   # traffic is accepted even when the FORWARD policy is DROP.
@@ -243,7 +251,8 @@ EOF
   ]
 }
 EOF
-  start containerd containerd --config "$S/containerd/config.toml"
+  # The shim is found on PATH, next to the daemon.
+  start containerd env PATH="$CONTAINERD_BIN:$PATH" "$CONTAINERD_BIN/containerd" --config "$S/containerd/config.toml"
   wait_for containerd 30 ctr_ version
   # The sandbox and DNS images come from the cache: there is no registry to pull from.
   "$SUBSTRATE_DIR/images.sh" load "$("$SUBSTRATE_DIR/images.sh" pause)" "$("$SUBSTRATE_DIR/images.sh" coredns)"

@@ -7,6 +7,8 @@ SLURMKUBE_CACHE=${SLURMKUBE_CACHE:-/var/cache/slurmkube}
 # All state of a running local cluster lives under one directory; `down` removes it.
 SLURMKUBE_STATE=${SLURMKUBE_STATE:-/var/lib/slurmkube-cluster}
 BIN_DIR="$SLURMKUBE_CACHE/bin/kubernetes-$KUBERNETES_VERSION"
+# containerd, its runc shim and ctr, built by build-tools.sh (Debian's containerd is dockerd's).
+CONTAINERD_BIN="$SLURMKUBE_CACHE/bin/containerd-$CONTAINERD_VERSION"
 export GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }

@@ -202,7 +202,7 @@ load_into_cluster() {
   local sock=$SLURMKUBE_STATE/containerd/containerd.sock
   [ -S "$sock" ] || die "the local cluster is not running (no $sock): run e2e/substrate/cluster.sh up"
   for tar in "$@"; do
-    ctr --address "$sock" -n k8s.io images import --no-unpack=false "$tar" >/dev/null
+    "$CONTAINERD_BIN/ctr" --address "$sock" -n k8s.io images import --no-unpack=false "$tar" >/dev/null
   done
 }
 

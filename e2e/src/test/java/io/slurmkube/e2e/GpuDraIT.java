@@ -45,8 +45,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * claim for 2 GPUs, the kubelet has the plugin prepare it, and the pod prints the devices it got.
  * A claim for more GPUs than exist leaves its pod Pending with the scheduler's reason.
  *
- * <p>The devices reach the container through the plugin's per-pod device file: the containerd of
- * this cluster (1.6) has no CDI support, so the CDI devices the kubelet passes on are dropped.
+ * <p>The devices reach the container twice: through CDI (containerd 2 applies the plugin's spec:
+ * environment and device nodes), and through the plugin's per-pod device file, the fallback for
+ * runtimes without CDI.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class GpuDraIT {
@@ -148,7 +149,7 @@ class GpuDraIT {
 
     Pod pod = client.pods().inNamespace(NS).withName("two-gpu-job")
         .waitUntilCondition(p -> p != null && "Running".equals(p.getStatus().getPhase()), 3, TimeUnit.MINUTES);
-    String log = await(Duration.ofSeconds(30), () -> podLog("two-gpu-job"), l -> l.contains("END"));
+    String log = await(Duration.ofSeconds(30), () -> podLog("two-gpu-job"), l -> l.contains("DONE"));
     System.out.println("--- what the pod saw ---\n" + log);
 
     ResourceClaim claim = claimOf(pod);
@@ -166,11 +167,11 @@ class GpuDraIT {
         .containsEntry("SLURMKUBE_GPU_DEVICES", String.join(",", devices))
         .containsEntry("SLURMKUBE_GPU_UUIDS", String.join(",", devices.stream().map(uuids::get).toList()))
         .containsEntry("SLURMKUBE_GPU_CLAIM", NS + "/" + claim.getMetadata().getName());
-    // Where the runtime applies CDI, the spec's environment must say the same; containerd 1.6 does not.
-    Map<String, String> environment = section(log, "ENV");
-    if (!environment.isEmpty()) {
-      assertThat(environment).containsAllEntriesOf(seen);
-    }
+    // containerd 2 applied the CDI spec: the same environment, and one device node per GPU, made by
+    // the runtime (the container has no MKNOD use of its own and nothing on the host).
+    assertThat(section(log, "ENV")).isEqualTo(seen);
+    assertThat(log.lines().filter(l -> l.startsWith("CHARACTER DEVICE ")).map(l -> l.substring("CHARACTER DEVICE ".length())))
+        .containsExactlyInAnyOrderElementsOf(devices.stream().map(d -> "/dev/slurmkube-sim-gpu" + d.substring("gpu-".length())).toList());
 
     // The CDI spec the kubelet's CDI device IDs point at is on the node.
     Path spec = CDI_DIR.resolve(DRIVER + "-claim_" + claim.getMetadata().getUid() + ".json");
@@ -325,6 +326,7 @@ class GpuDraIT {
    */
   static void createPod(String name, String claimTemplate) {
     String script = "echo FILES; cat " + DEVICES_MOUNT + "/*.env; echo ENV; env | grep '^SLURMKUBE_GPU_' | sort; echo END;"
+        + " for d in /dev/slurmkube-sim-gpu*; do [ -c \"$d\" ] && echo \"CHARACTER DEVICE $d\"; done; echo DONE;"
         + " exec sleep 3600";
     client.resource(new PodBuilder()
         .withNewMetadata().withName(name).withNamespace(NS).endMetadata()

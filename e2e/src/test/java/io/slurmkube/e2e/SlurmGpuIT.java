@@ -13,7 +13,9 @@ import io.slurmkube.api.SlurmCluster;
 import io.slurmkube.api.SlurmClusterSpec;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -54,10 +56,17 @@ class SlurmGpuIT {
     gpu.name = "gpu";
     gpu.replicas = 1;
     gpu.gpus = 2;
-    gpu.cpus = 1;
+    gpu.cpus = 2; // two one-CPU jobs at once
     gpu.cpuRequest = "250m";
     gpu.memoryMiB = 512;
     spec.nodeSets.add(gpu);
+    // Two Unix users (no accounting: Slurm only needs the uid) whose jobs share the 2-GPU pod.
+    for (String[] user : new String[][] {{"ada", "3101"}, {"grace", "3102"}}) {
+      var u = new io.slurmkube.api.UserSpec();
+      u.name = user[0];
+      u.uid = Long.parseLong(user[1]);
+      spec.users.add(u);
+    }
     var partition = new PartitionSpec();
     partition.name = "gpu";
     partition.nodeSets = List.of("gpu");
@@ -93,6 +102,8 @@ class SlurmGpuIT {
     await("the GPU node registers with gpu:2").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2))
         .untilAsserted(() -> assertThat(slurm.login("sinfo", "-N", "-h", "-o", "%N %G").strip())
             .isEqualTo("demo-gpu-0 gpu:2"));
+    // containerd 2 applied the plugin's CDI spec; the per-pod file is only the fallback.
+    assertThat(client.pods().inNamespace(NS).withName("demo-gpu-0").getLog()).contains("GPUs from CDI: SLURMKUBE_GPU_DEVICES=gpu-");
   }
 
   @Test
@@ -115,8 +126,57 @@ class SlurmGpuIT {
     assertThat(jobGpus.substring(jobGpus.indexOf('=') + 1).split(",")).hasSize(2);
   }
 
+  /**
+   * Per-job isolation without privilege: two {@code --gpus=1} jobs of two users run at once on the
+   * 2-GPU pod; each is given one GPU, a different one, and can open only that device node (the
+   * cluster's Prolog gives it to the job's user; the Epilog gives it back to root).
+   */
   @Test
   @Order(3)
+  void twoUsersJobsOnOnePodEachOpenOnlyTheirOwnGpu() throws Exception {
+    String script = "echo START=$(date +%s.%N); echo GPUS=$SLURM_JOB_GPUS; echo CUDA=$CUDA_VISIBLE_DEVICES;"
+        + " for d in /dev/slurmkube-gpu*; do [ -r $d ] && [ -w $d ] && echo OPENS=$d; done; sleep 6; echo END=$(date +%s.%N)";
+    Map<String, Long> jobs = new LinkedHashMap<>();
+    for (String user : List.of("ada", "grace")) {
+      var submitted = slurm.exec(slurm.loginPod(), "su", user, "-c",
+          "sbatch --parsable --gpus=1 --cpus-per-task=1 --mem=64M -o /tmp/isolation-%j.out --wrap '" + script + "'");
+      assertThat(submitted.code()).as("sbatch as %s: %s", user, submitted.err()).isZero();
+      jobs.put(user, Long.parseLong(submitted.out().strip().split(";")[0]));
+    }
+    await("both GPU jobs COMPLETED").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2))
+        .until(() -> jobs.values().stream().allMatch(j -> {
+          try {
+            return slurm.controllerJobState(j).equals("COMPLETED");
+          } catch (Exception e) {
+            return false;
+          }
+        }));
+    Map<String, Map<String, String>> seen = new LinkedHashMap<>();
+    for (var job : jobs.entrySet()) {
+      String out = execOnNode("demo-gpu-0", "cat", "/tmp/isolation-" + job.getValue() + ".out");
+      System.out.println("--- job " + job.getValue() + " of " + job.getKey() + " ---\n" + out);
+      Map<String, String> values = new LinkedHashMap<>();
+      out.lines().filter(l -> l.contains("=")).forEach(l -> values.merge(l.substring(0, l.indexOf('=')),
+          l.substring(l.indexOf('=') + 1), (a, b) -> a + " " + b));
+      seen.put(job.getKey(), values);
+    }
+    var ada = seen.get("ada");
+    var grace = seen.get("grace");
+    // They ran at the same time, on one GPU each, a different one, and each could open only its own.
+    assertThat(Double.parseDouble(ada.get("START"))).isLessThan(Double.parseDouble(grace.get("END")));
+    assertThat(Double.parseDouble(grace.get("START"))).isLessThan(Double.parseDouble(ada.get("END")));
+    for (var values : List.of(ada, grace)) {
+      assertThat(values.get("GPUS")).matches("[01]");
+      assertThat(values.get("OPENS")).isEqualTo("/dev/slurmkube-gpu" + values.get("GPUS"));
+    }
+    assertThat(ada.get("GPUS")).isNotEqualTo(grace.get("GPUS"));
+    // Both ended: both GPUs are root's alone again.
+    assertThat(execOnNode("demo-gpu-0", "sh", "-c", "stat -L -c '%u %a' /dev/slurmkube-gpu0 /dev/slurmkube-gpu1").lines())
+        .containsExactly("0 600", "0 600");
+  }
+
+  @Test
+  @Order(4)
   void aPodThatCannotGetGpusStaysPendingAndTheNodeSetSaysWhy() {
     client.resources(NodeSet.class).inNamespace(NS).withName("demo-gpu").scale(3);
     await("the third pod is Pending for lack of GPUs").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2))

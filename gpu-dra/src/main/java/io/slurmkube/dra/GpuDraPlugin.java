@@ -15,8 +15,10 @@ import io.slurmkube.dra.prepare.CdiSpecs;
 import io.slurmkube.dra.prepare.ClaimPreparer;
 import io.slurmkube.dra.prepare.ClaimStore;
 import io.slurmkube.dra.prepare.DeviceInfoFiles;
+import io.slurmkube.dra.prepare.DeviceNodes;
 import io.slurmkube.dra.slice.SlicePublisher;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
@@ -62,8 +64,10 @@ public final class GpuDraPlugin implements AutoCloseable {
     LOG.info("starting DRA driver {} on node {} (kubelet dir {}, CDI dir {}, state dir {}, device info dir {})",
         config.driverName(), config.nodeName(), config.kubeletDir(), config.cdiDir(), config.stateDir(),
         config.deviceInfoDir());
-    GpuDiscovery discovery = new GpuDiscovery(
-        GpuDiscovery.findExecutable(config.nvidiaSmi(), System.getenv("PATH")), config.simulated(), config.nodeName());
+    var nvidiaSmi = GpuDiscovery.findExecutable(config.nvidiaSmi(), System.getenv("PATH"));
+    GpuDiscovery discovery = new GpuDiscovery(nvidiaSmi, config.simulated(), config.nodeName());
+    // Discovery takes nvidia-smi's GPUs when it is there, and the simulated ones otherwise.
+    DeviceNodes nodes = nvidiaSmi.isPresent() ? DeviceNodes.nvidia(Path.of("/dev")) : DeviceNodes.simulated();
     AtomicReference<Inventory> current = new AtomicReference<>();
     try {
       current.set(discovery.discover());
@@ -79,7 +83,7 @@ public final class GpuDraPlugin implements AutoCloseable {
     ClaimStore store = new ClaimStore(config.stateDir());
     ClaimPreparer preparer = new ClaimPreparer(config.driverName(), config.nodeName(), current::get,
         (namespace, name) -> client.dynamicResourceAllocation().v1().resourceClaims().inNamespace(namespace).withName(name).get(),
-        store, new CdiSpecs(config.cdiDir(), config.driverName()), new DeviceInfoFiles(config.deviceInfoDir()));
+        store, new CdiSpecs(config.cdiDir(), config.driverName(), nodes), new DeviceInfoFiles(config.deviceInfoDir()));
     preparer.restore();
 
     EventLoopGroup group = new EpollEventLoopGroup(2);

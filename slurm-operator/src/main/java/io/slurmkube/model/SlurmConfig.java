@@ -6,6 +6,9 @@ import io.slurmkube.api.NodeSetSpec;
 import io.slurmkube.api.PartitionSpec;
 import io.slurmkube.api.SchedulingSpec;
 import io.slurmkube.api.SlurmClusterSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +35,9 @@ public final class SlurmConfig {
    * never reads this file: slurmctld's entrypoint creates and deletes the records it lists.
    */
   public static final String FUTURE_NODES = "future-nodes.conf";
+  /** Prolog and Epilog of clusters with GPUs: each GPU is its job's user's alone (one script, two names). */
+  public static final String GPU_PROLOG = "slurmkube-gpu-prolog";
+  public static final String GPU_EPILOG = "slurmkube-gpu-epilog";
   /** MaxNodeCount never goes below this, so ordinary changes of node-set bounds keep slurmctld running. */
   static final int MIN_MAX_NODE_COUNT = 1024;
   /** Where the daemons keep Slurm's files inside the images. */
@@ -63,6 +69,10 @@ public final class SlurmConfig {
     files.put(SLURM_CONF, slurmConf(clusterName, spec, hosts, release));
     files.put(CGROUP_CONF, cgroupConf());
     files.put(GRES_CONF, gresConf(clusterName, spec));
+    if (hasGpus(spec)) {
+      files.put(GPU_PROLOG, GPU_OWNER_SCRIPT);
+      files.put(GPU_EPILOG, GPU_OWNER_SCRIPT);
+    }
     files.put(FUTURE_NODES, futureNodes(clusterName, spec));
     if (usesSlurmdbd(spec)) {
       files.put(SLURMDBD_CONF, slurmdbdConf(spec, hosts));
@@ -156,6 +166,12 @@ public final class SlurmConfig {
     // time from submission to RUNNING.
     line(conf, "SchedulerParameters=bf_interval=5");
     line(conf, "GresTypes=gpu");
+    if (hasGpus(spec)) {
+      // Relative paths: slurmctld sends the scripts from its own directory to every slurmd with
+      // the configuration, so they do not depend on the node image.
+      line(conf, "Prolog=" + GPU_PROLOG);
+      line(conf, "Epilog=" + GPU_EPILOG);
+    }
     // Dynamic nodes come and go: no static node list, a wide fan-out, and a node that returns is usable again.
     line(conf, "MaxNodeCount=" + maxNodeCount(spec));
     // Slurm's default of 10,000 jobs refuses sbatch at a queue length busy sites see every day.
@@ -297,6 +313,23 @@ public final class SlurmConfig {
   /** How many jobs slurmctld may hold (spec.controller.maxJobCount, 100,000 when not given). */
   static int maxJobCount(SlurmClusterSpec spec) {
     return spec.controller == null || spec.controller.maxJobCount == null ? 100000 : spec.controller.maxJobCount;
+  }
+
+  private static final String GPU_OWNER_SCRIPT = resource("slurmkube-gpu-owner");
+
+  private static String resource(String name) {
+    try (var in = SlurmConfig.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("resource " + name + " is missing from the operator's jar");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static boolean hasGpus(SlurmClusterSpec spec) {
+    return spec.nodeSets.stream().anyMatch(n -> n.gpus != null && n.gpus > 0);
   }
 
   static String cgroupConf() {

@@ -35,16 +35,33 @@ class ClusterModelTest {
     cpu.cpus = 4;
     cpu.memoryMiB = 4096;
     cpu.features.add("avx512");
+    var big = new NodeSetSpec();
+    big.name = "big";
+    big.maxReplicas = 2;
+    big.cpus = 8;
+    cluster.getSpec().nodeSets.add(big);
+    var after = new ClusterModel(cluster);
+    assertThat(after.configFiles().get(SlurmConfig.FUTURE_NODES))
+        .contains("NodeName=demo-cpu-future-[0-7] State=FUTURE Features=cpu,avx512 CPUs=4 RealMemory=4096\n")
+        .contains("NodeName=demo-big-future-[0-1] State=FUTURE Features=big CPUs=8 RealMemory=1024\n");
+    assertThat(after.controllerConfigHash()).isEqualTo(before);
+
+    // The first GPU node set brings the Prolog and Epilog, which slurmctld installs at start.
     var gpu = new NodeSetSpec();
     gpu.name = "gpu";
     gpu.maxReplicas = 2;
     gpu.gpus = 2;
     cluster.getSpec().nodeSets.add(gpu);
-    var after = new ClusterModel(cluster);
-    assertThat(after.configFiles().get(SlurmConfig.FUTURE_NODES))
-        .contains("NodeName=demo-cpu-future-[0-7] State=FUTURE Features=cpu,avx512 CPUs=4 RealMemory=4096\n")
+    var withGpus = new ClusterModel(cluster);
+    assertThat(withGpus.configFiles().get(SlurmConfig.FUTURE_NODES))
         .contains("NodeName=demo-gpu-future-[0-1] State=FUTURE Features=gpu CPUs=1 RealMemory=1024 Gres=gpu:2\n");
-    assertThat(after.controllerConfigHash()).isEqualTo(before);
+    assertThat(withGpus.controllerConfigHash()).isNotEqualTo(before);
+    var secondGpu = new NodeSetSpec();
+    secondGpu.name = "gpu2";
+    secondGpu.gpus = 1;
+    cluster.getSpec().nodeSets.add(secondGpu);
+    assertThat(new ClusterModel(cluster).controllerConfigHash()).isEqualTo(withGpus.controllerConfigHash());
+    cluster.getSpec().nodeSets.removeIf(n -> n.gpus != null && n.gpus > 0);
 
     // MaxNodeCount is read only at start: crossing its step does restart slurmctld.
     cpu.maxReplicas = 400;

@@ -56,7 +56,8 @@ class SlurmConfigTest {
   @Test
   void rendersEveryFileTheDaemonsRead() {
     Map<String, String> files = SlurmConfig.render("demo", spec(), HOSTS);
-    assertThat(files).containsOnlyKeys("slurm.conf", "cgroup.conf", "gres.conf", "future-nodes.conf", "slurmdbd.conf");
+    assertThat(files).containsOnlyKeys("slurm.conf", "cgroup.conf", "gres.conf", "future-nodes.conf", "slurmdbd.conf",
+        "slurmkube-gpu-prolog", "slurmkube-gpu-epilog");
     assertThat(SlurmConfig.render("demo", spec(), HOSTS)).isEqualTo(files);
   }
 
@@ -155,6 +156,23 @@ class SlurmConfigTest {
     String gres = SlurmConfig.render("demo", spec(), HOSTS).get("gres.conf");
     assertThat(lines(gres)).contains("AutoDetect=off", "NodeName=demo-gpu-[0-1999] Name=gpu File=/dev/slurmkube-gpu[0-1]");
     assertThat(gres).doesNotContain("demo-cpu");
+  }
+
+  @Test
+  void aClusterWithGpusGivesEachGpuToItsJobsUserThroughAPrologSlurmctldSends() {
+    Map<String, String> files = SlurmConfig.render("demo", spec(), HOSTS);
+    // Relative paths: configless slurmctld ships scripts named so, from beside slurm.conf.
+    assertThat(lines(files.get("slurm.conf"))).contains("Prolog=slurmkube-gpu-prolog", "Epilog=slurmkube-gpu-epilog");
+    assertThat(files.get("slurmkube-gpu-prolog")).startsWith("#!/usr/bin/env bash\n")
+        .contains("SLURM_JOB_GPUS", "chown").isEqualTo(files.get("slurmkube-gpu-epilog"));
+
+    var cpuOnly = spec();
+    cpuOnly.nodeSets.removeIf(n -> n.gpus != null && n.gpus > 0);
+    cpuOnly.partitions.forEach(p -> p.nodeSets.remove("gpu"));
+    cpuOnly.partitions.removeIf(p -> p.nodeSets.isEmpty());
+    Map<String, String> cpuFiles = SlurmConfig.render("demo", cpuOnly, HOSTS);
+    assertThat(cpuFiles).doesNotContainKeys("slurmkube-gpu-prolog", "slurmkube-gpu-epilog");
+    assertThat(cpuFiles.get("slurm.conf")).doesNotContain("Prolog=", "Epilog=");
   }
 
   @Test
@@ -259,7 +277,9 @@ class SlurmConfigTest {
     spec.scheduling.preemption.mode = io.slurmkube.api.SchedulingSpec.PreemptionSpec.Mode.Cancel;
     String conf = SlurmConfig.render("demo", spec, HOSTS, SlurmRelease.DEFAULT).get("slurm.conf");
     var keys = conf.lines().filter(l -> !l.startsWith("#") && l.contains("="))
-        .map(l -> l.substring(0, l.indexOf('=')).toLowerCase(java.util.Locale.ROOT)).distinct().toList();
+        .map(l -> l.substring(0, l.indexOf('=')).toLowerCase(java.util.Locale.ROOT)).distinct()
+        // Slurm runs every Prolog and Epilog line: a site's own add to the operator's, they do not replace them.
+        .filter(k -> !k.equals("prolog") && !k.equals("epilog")).toList();
     assertThat(io.slurmkube.api.SchedulingSpec.OWNED_KEYS).containsAll(keys);
   }
 }

@@ -14,8 +14,9 @@ import java.util.stream.Collectors;
 /**
  * CDI (Container Device Interface) spec files, one per prepared claim, in the CDI directory that
  * the container runtime reads. Kind {@code <driver>/gpu}; one CDI device per allocated GPU, named
- * {@code <claim uid>-<device>}; the claim's environment ({@link PreparedClaim#environment()}) is
- * in the spec-wide container edits, so any container given one of its devices sees all of it.
+ * {@code <claim uid>-<device>}, with its device nodes ({@link DeviceNodes}); the claim's
+ * environment ({@link PreparedClaim#environment()}) is in the spec-wide container edits, so any
+ * container given one of its devices sees all of it.
  *
  * <p>Only files named {@code <driver>-claim_<uid>.json} are this plugin's; nothing else in the
  * directory is read or touched, so other drivers' specs, or garbage, cannot disturb it.
@@ -27,10 +28,17 @@ public final class CdiSpecs {
 
   private final Path dir;
   private final String driverName;
+  private final DeviceNodes nodes;
 
+  /** Specs that set only the environment (the device check, tests). */
   public CdiSpecs(Path dir, String driverName) {
+    this(dir, driverName, DeviceNodes.NONE);
+  }
+
+  public CdiSpecs(Path dir, String driverName, DeviceNodes nodes) {
     this.dir = dir;
     this.driverName = driverName;
+    this.nodes = nodes;
   }
 
   public String kind() {
@@ -63,11 +71,22 @@ public final class CdiSpecs {
       Map<String, Object> device = new LinkedHashMap<>();
       device.put("name", cdiDeviceName(claim.uid(), d.device()));
       // CDI wants every device to edit something; each one names its own UUID.
-      device.put("containerEdits", Map.of("env", List.of(
-          "SLURMKUBE_DEVICE_" + d.device().toUpperCase(Locale.ROOT).replace('-', '_') + "=" + d.uuid())));
+      Map<String, Object> edits = new LinkedHashMap<>();
+      edits.put("env", List.of(
+          "SLURMKUBE_DEVICE_" + d.device().toUpperCase(Locale.ROOT).replace('-', '_') + "=" + d.uuid()));
+      var deviceNodes = nodes.of(d);
+      if (!deviceNodes.isEmpty()) {
+        edits.put("deviceNodes", deviceNodes);
+      }
+      device.put("containerEdits", edits);
       return device;
     }).toList());
-    spec.put("containerEdits", Map.of("env", claim.environment()));
+    Map<String, Object> shared = new LinkedHashMap<>();
+    shared.put("env", claim.environment());
+    if (!nodes.shared().isEmpty()) {
+      shared.put("deviceNodes", nodes.shared());
+    }
+    spec.put("containerEdits", shared);
     return ClaimStore.JSON.writeValueAsString(spec);
   }
 

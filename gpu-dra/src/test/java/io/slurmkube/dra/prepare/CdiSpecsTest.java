@@ -43,12 +43,48 @@ class CdiSpecsTest {
       assertThat(id).isEqualTo(spec.get("kind").asText() + "=" + spec.get("devices").get(i).get("name").asText());
       assertThat(texts(spec.get("devices").get(i).get("containerEdits").get("env"))).isNotEmpty();
     }
+    assertThat(spec.get("devices").get(0).get("containerEdits").has("deviceNodes")).isFalse();
     assertThat(texts(spec.get("containerEdits").get("env"))).contains(
         "SLURMKUBE_GPU_COUNT=2",
         "SLURMKUBE_GPU_DEVICES=gpu-0,gpu-2",
         "SLURMKUBE_GPU_UUIDS=GPU-aaaa,GPU-cccc",
         "SLURMKUBE_GPU_INDICES=0,2",
         "SLURMKUBE_GPU_CLAIM=team-a/train-gpus");
+  }
+
+  @Test
+  void simulatedGpusGetACharacterDeviceEachThatTheRuntimeMakes() throws Exception {
+    CdiSpecs cdi = new CdiSpecs(dir.resolve("cdi"), "gpu.slurmkube.io", DeviceNodes.simulated());
+    cdi.write(Claims.twoGpus(cdi));
+
+    JsonNode spec = new ObjectMapper().readTree(cdi.file(Claims.UID).toFile());
+    // The GPUs of the claim are indices 0 and 2: each device names its own node, numbered by index.
+    JsonNode second = spec.get("devices").get(1).get("containerEdits").get("deviceNodes");
+    assertThat(second).hasSize(1);
+    assertThat(second.get(0).get("path").asText()).isEqualTo("/dev/slurmkube-sim-gpu2");
+    assertThat(second.get(0).get("type").asText()).isEqualTo("c");
+    assertThat(second.get(0).get("major").asInt()).isEqualTo(195);
+    assertThat(second.get(0).get("minor").asInt()).isEqualTo(2);
+    assertThat(spec.get("containerEdits").has("deviceNodes")).isFalse();
+  }
+
+  @Test
+  void nvidiaGpusGetTheirNodeAndOnlyTheControlNodesThatExist() throws Exception {
+    Path dev = Files.createDirectories(dir.resolve("dev"));
+    Files.writeString(dev.resolve("nvidiactl"), "");
+    Files.writeString(dev.resolve("nvidia-uvm"), "");
+    CdiSpecs cdi = new CdiSpecs(dir.resolve("cdi"), "gpu.slurmkube.io", DeviceNodes.nvidia(dev));
+    cdi.write(Claims.twoGpus(cdi));
+
+    JsonNode spec = new ObjectMapper().readTree(cdi.file(Claims.UID).toFile());
+    assertThat(spec.get("devices").get(0).get("containerEdits").get("deviceNodes").get(0).get("path").asText())
+        .isEqualTo("/dev/nvidia0");
+    assertThat(spec.get("devices").get(1).get("containerEdits").get("deviceNodes").get(0).get("path").asText())
+        .isEqualTo("/dev/nvidia2");
+    List<String> shared = new ArrayList<>();
+    spec.get("containerEdits").get("deviceNodes").forEach(n -> shared.add(n.get("path").asText()));
+    // nvidia-uvm-tools is absent on this "host": a node the host lacks would fail the container's start.
+    assertThat(shared).containsExactly("/dev/nvidiactl", "/dev/nvidia-uvm");
   }
 
   @Test
