@@ -93,7 +93,11 @@ public final class ClusterModel {
     String restartRelevant = configFiles.getOrDefault(SlurmConfig.SLURM_CONF, "").lines()
         .filter(line -> !line.startsWith("PartitionName=") && !line.startsWith("Nodeset="))
         .collect(java.util.stream.Collectors.joining("\n"));
-    return hash(restartRelevant, configFiles.get(SlurmConfig.CGROUP_CONF));
+    // The GPU Prolog/Epilog are read from slurmctld's directory, installed at its start; only
+    // clusters with GPUs have them, so the hash of the others stays what it was.
+    String gpuScript = configFiles.get(SlurmConfig.GPU_PROLOG);
+    return gpuScript == null ? hash(restartRelevant, configFiles.get(SlurmConfig.CGROUP_CONF))
+        : hash(restartRelevant, configFiles.get(SlurmConfig.CGROUP_CONF), gpuScript);
   }
 
   /** Hash of everything in slurm.conf: when only this changes, slurmctld is told to reconfigure. */
