@@ -1,8 +1,6 @@
 package io.slurmkube.dra.prepare;
 
 import io.slurmkube.dra.prepare.PreparedClaim.PreparedDevice;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,11 +10,13 @@ import java.util.Map;
  * runtime makes each node in the container and lets the container's device cgroup open it. One
  * list per allocated device, and one for every container of the claim (the driver's control
  * nodes). A runtime without CDI ignores all of it; the per-pod device file is then the fallback.
+ *
+ * <p>Real NVIDIA GPUs get none yet: their node is {@code /dev/nvidia<minor number>}, and the minor
+ * number need not be the nvidia-smi index (the hand-written A100 recording has them swapped, as
+ * real machines can), and the plugin's discovery does not read it yet. Naming the wrong node
+ * would hand a pod another GPU.
  */
 public interface DeviceNodes {
-
-  /** NVIDIA's control nodes, needed by any CUDA process besides its GPUs' own nodes. */
-  List<String> NVIDIA_CONTROL = List.of("nvidiactl", "nvidia-uvm", "nvidia-uvm-tools");
 
   /** The character device major number of NVIDIA's GPU nodes. */
   int NVIDIA_MAJOR = 195;
@@ -59,29 +59,6 @@ public interface DeviceNodes {
       @Override
       public List<Map<String, Object>> shared() {
         return List.of();
-      }
-    };
-  }
-
-  /**
-   * Real NVIDIA GPUs: {@code /dev/nvidia<index>} for each GPU (for a MIG instance, its parent's;
-   * the runtime reads the numbers from the host's node), and the control nodes that exist under
-   * {@code devDir} (the host's {@code /dev} as this process sees it). A node named in a spec but
-   * missing on the host fails the container's start, so none is named blindly.
-   */
-  static DeviceNodes nvidia(Path devDir) {
-    return new DeviceNodes() {
-      @Override
-      public List<Map<String, Object>> of(PreparedDevice device) {
-        return List.of(Map.of("path", "/dev/nvidia" + device.index()));
-      }
-
-      @Override
-      public List<Map<String, Object>> shared() {
-        return NVIDIA_CONTROL.stream()
-            .filter(n -> Files.exists(devDir.resolve(n)))
-            .<Map<String, Object>>map(n -> Map.of("path", "/dev/" + n))
-            .toList();
       }
     };
   }
