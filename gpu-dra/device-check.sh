@@ -81,7 +81,8 @@ prepare() {
   out=$(mktemp -d)
   for recording in "$recordings"/*/; do
     if ! FAKE_NVIDIA_SMI_RECORDING=$recording PATH=$fake_bin:$PATH "$bundle/jre/bin/java" -cp "$(classpath)" \
-        "$main_class" --node=prepare --record="$out/$(basename "$recording")" >"$out/log" 2>&1; then
+        "$main_class" --node=prepare --record="$out/$(basename "$recording")" \
+        --proc-gpus="${recording}proc-driver-nvidia-gpus" --dev=/nonexistent >"$out/log" 2>&1; then
       cat "$out/log" >&2
       die "the prepared check failed on $recording"
     fi

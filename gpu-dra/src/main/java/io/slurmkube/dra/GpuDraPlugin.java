@@ -16,8 +16,10 @@ import io.slurmkube.dra.prepare.ClaimPreparer;
 import io.slurmkube.dra.prepare.ClaimStore;
 import io.slurmkube.dra.prepare.DeviceInfoFiles;
 import io.slurmkube.dra.prepare.DeviceNodes;
+import io.slurmkube.dra.prepare.NvidiaDeviceNodes;
 import io.slurmkube.dra.slice.SlicePublisher;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
@@ -65,9 +67,9 @@ public final class GpuDraPlugin implements AutoCloseable {
         config.deviceInfoDir());
     var nvidiaSmi = GpuDiscovery.findExecutable(config.nvidiaSmi(), System.getenv("PATH"));
     GpuDiscovery discovery = new GpuDiscovery(nvidiaSmi, config.simulated(), config.nodeName());
-    // Discovery takes nvidia-smi's GPUs when it is there (no device nodes yet: DeviceNodes), and
-    // the simulated ones otherwise.
-    DeviceNodes nodes = nvidiaSmi.isPresent() ? DeviceNodes.NONE : DeviceNodes.simulated();
+    // Discovery takes nvidia-smi's GPUs when it is there, and the simulated ones otherwise.
+    DeviceNodes nodes = nvidiaSmi.isPresent()
+        ? new NvidiaDeviceNodes(NvidiaDeviceNodes.PROC_GPUS, Path.of("/dev")) : DeviceNodes.simulated();
     AtomicReference<Inventory> current = new AtomicReference<>();
     try {
       current.set(discovery.discover());

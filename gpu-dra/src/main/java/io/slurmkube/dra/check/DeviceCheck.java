@@ -13,6 +13,7 @@ import io.slurmkube.dra.discovery.Inventory;
 import io.slurmkube.dra.discovery.NvidiaSmi;
 import io.slurmkube.dra.discovery.SimulatedGpus;
 import io.slurmkube.dra.prepare.CdiSpecs;
+import io.slurmkube.dra.prepare.NvidiaDeviceNodes;
 import io.slurmkube.dra.prepare.PreparedClaim;
 import io.slurmkube.dra.prepare.PreparedClaim.PreparedDevice;
 import io.slurmkube.dra.slice.ResourceSlices;
@@ -35,8 +36,10 @@ import java.util.Optional;
  *
  * <p>Flags: {@code --node=NAME} (default: {@code NODE_NAME}, else the host name),
  * {@code --nvidia-smi=CMD} (default: {@code NVIDIA_SMI}, else {@code nvidia-smi} on the PATH),
- * {@code --record=DIR} (where nvidia-smi's outputs, the slice, the CDI spec and the report are
- * kept; default: a temporary directory). Exit code 0 when every check passed, 1 when one failed
+ * {@code --record=DIR} (where nvidia-smi's outputs, the driver's per-GPU records, the slice, the
+ * CDI spec and the report are kept; default: a temporary directory), {@code --proc-gpus=DIR} (the
+ * driver's per-GPU records, default {@code /proc/driver/nvidia/gpus}) and {@code --dev=DIR}
+ * (default {@code /dev}). Exit code 0 when every check passed, 1 when one failed
  * or nvidia-smi could not be used, 2 for a wrong flag.
  */
 public final class DeviceCheck {
@@ -53,13 +56,16 @@ public final class DeviceCheck {
   private final String driverName;
   private final Path nvidiaSmi;
   private final Recording recording;
+  private final NvidiaDeviceNodes deviceNodes;
 
-  private DeviceCheck(PrintStream out, String nodeName, String driverName, Path nvidiaSmi, Recording recording) {
+  private DeviceCheck(PrintStream out, String nodeName, String driverName, Path nvidiaSmi, Recording recording,
+      NvidiaDeviceNodes deviceNodes) {
     this.out = out;
     this.nodeName = nodeName;
     this.driverName = driverName;
     this.nvidiaSmi = nvidiaSmi;
     this.recording = recording;
+    this.deviceNodes = deviceNodes;
   }
 
   public static void main(String[] args) {
@@ -72,8 +78,9 @@ public final class DeviceCheck {
     for (String arg : args) {
       int eq = arg.indexOf('=');
       String key = eq < 0 ? arg : arg.substring(0, eq);
-      if (eq < 0 || !List.of("--node", "--nvidia-smi", "--record", "--driver").contains(key)) {
-        out.println("device-check: unexpected argument '" + arg + "'; flags: --node=NAME --nvidia-smi=CMD --record=DIR");
+      if (eq < 0 || !List.of("--node", "--nvidia-smi", "--record", "--driver", "--proc-gpus", "--dev").contains(key)) {
+        out.println("device-check: unexpected argument '" + arg + "'; flags: --node=NAME --nvidia-smi=CMD --record=DIR"
+            + " --proc-gpus=DIR --dev=DIR");
         return 2;
       }
       flags.put(key, arg.substring(eq + 1));
@@ -93,7 +100,10 @@ public final class DeviceCheck {
           : Files.createTempDirectory("device-check-");
       Recording recording = new Recording(dir);
       String driver = flags.getOrDefault("--driver", PluginConfig.DEFAULT_DRIVER);
-      CheckReport report = new DeviceCheck(out, node, driver, smi.get(), recording).check();
+      Path procGpus = Path.of(flags.getOrDefault("--proc-gpus", NvidiaDeviceNodes.PROC_GPUS.toString()));
+      recording.copyTree(procGpus, Recording.PROC_GPUS);
+      var nodes = new NvidiaDeviceNodes(procGpus, Path.of(flags.getOrDefault("--dev", "/dev")));
+      CheckReport report = new DeviceCheck(out, node, driver, smi.get(), recording, nodes).check();
       out.println(report.summary());
       recording.write(REPORT_FILE, lines(report) + report.summary() + "\n");
       out.println("(nvidia-smi's outputs, the slice, the CDI spec and this report are in " + dir + ")");
@@ -149,7 +159,10 @@ public final class DeviceCheck {
     out.println("== the ResourceSlice the plugin would publish");
     out.print(yaml);
 
-    CdiSpecs cdi = new CdiSpecs(recording.dir().resolve("cdi"), driverName);
+    // The device nodes are the plugin's: minor numbers from the driver's records, control nodes
+    // that this machine has.
+    out.println("== minor numbers in the driver's records (" + NvidiaDeviceNodes.PROC_GPUS + "): " + deviceNodes.minorNumbers());
+    CdiSpecs cdi = new CdiSpecs(recording.dir().resolve("cdi"), driverName, deviceNodes);
     cdi.write(claimOnEveryDevice(cdi, inventory.gpus()));
     JsonNode spec = JSON.readTree(Files.readString(cdi.file(CLAIM_UID)));
     out.println("== the CDI spec the plugin would write for a claim on every device: " + cdi.file(CLAIM_UID).getFileName());

@@ -222,7 +222,6 @@ public final class DeviceComparison {
         cdiKind.equals(kind) ? kind : "the spec says " + kind + ", the plugin's kind is " + cdiKind);
     Map<String, JsonNode> cdiDevices = new LinkedHashMap<>();
     cdiSpec.path("devices").forEach(d -> cdiDevices.put(d.path("name").asText(), d));
-    List<String> specNodes = deviceNodes(cdiSpec);
     for (SliceDevice d : slice.values()) {
       String cdiName = claimUid + "-" + d.name();
       JsonNode entry = cdiDevices.get(cdiName);
@@ -234,7 +233,7 @@ public final class DeviceComparison {
       List<String> env = texts(entry.path("containerEdits").path("env"));
       report.check(env.stream().anyMatch(e -> e.endsWith("=" + d.uuid())), d.label(), "CDI device environment",
           env + (env.stream().anyMatch(e -> e.endsWith("=" + d.uuid())) ? " names" : " does not name") + " its uuid");
-      deviceNode(d, entry, specNodes);
+      deviceNode(d, entry);
     }
     Set<String> expected = slice.values().stream().map(d -> claimUid + "-" + d.name()).collect(Collectors.toSet());
     cdiDevices.keySet().stream().filter(n -> !expected.contains(n))
@@ -246,22 +245,25 @@ public final class DeviceComparison {
   }
 
   /**
-   * Whether the CDI spec gives the container the device's /dev/nvidiaN (N: the minor number of the
-   * GPU, or of the MIG device's GPU). The plugin adds no device nodes yet: then this is skipped.
+   * Whether the CDI spec gives the container the GPU's own /dev/nvidiaN, N its minor number (which
+   * need not be its index). MIG instances get no node from the plugin; a GPU without one (no
+   * driver record of its minor number) is skipped, with what nvidia-smi says.
    */
-  private void deviceNode(SliceDevice d, JsonNode entry, List<String> specNodes) {
-    Optional<XmlGpu> gpu = xml.gpus().stream()
-        .filter(g -> g.uuid().equals(d.isMig() ? d.parentUuid() : d.uuid())).findFirst();
-    Optional<Integer> minor = gpu.flatMap(XmlGpu::minorNumber);
-    String path = minor.map(m -> "/dev/nvidia" + m).orElse(null);
-    List<String> nodes = new ArrayList<>(specNodes);
-    nodes.addAll(deviceNodes(entry));
-    if (nodes.isEmpty()) {
-      report.skip(d.label(), "minor number", "nvidia-smi -q -x: " + (path == null ? "none" : minor.get() + ", so " + path)
-          + "; the CDI spec adds no device nodes (the plugin does not yet), so there is nothing to compare");
+  private void deviceNode(SliceDevice d, JsonNode entry) {
+    if (d.isMig()) {
+      report.skip(d.label(), "minor number", "a MIG instance: the plugin gives it no device node (it would also need /dev/nvidia-caps)");
       return;
     }
-    report.check(path != null && nodes.contains(path), d.label(), "minor number",
+    Optional<Integer> minor = xml.gpus().stream().filter(g -> g.uuid().equals(d.uuid())).findFirst()
+        .flatMap(XmlGpu::minorNumber);
+    String path = minor.map(m -> "/dev/nvidia" + m).orElse(null);
+    List<String> nodes = deviceNodes(entry);
+    if (nodes.isEmpty()) {
+      report.skip(d.label(), "minor number", "nvidia-smi -q -x: " + (path == null ? "none" : minor.get() + ", so " + path)
+          + "; the CDI spec gives it no device node (no driver record of its minor number), so there is nothing to compare");
+      return;
+    }
+    report.check(path != null && nodes.equals(List.of(path)), d.label(), "minor number",
         "CDI device nodes " + nodes + ", nvidia-smi -q -x: " + (path == null ? "no minor number" : path));
   }
 

@@ -25,6 +25,8 @@ public final class Recording implements GpuDiscovery.RunListener {
   /** stdout of {@code nvidia-smi -q -x}. */
   public static final String XML = "query.xml";
   public static final String COMMANDS = "commands.txt";
+  /** A copy of the driver's per-GPU records ({@code /proc/driver/nvidia/gpus/<bus>/information}). */
+  public static final String PROC_GPUS = "proc-driver-nvidia-gpus";
 
   private final Path dir;
   private int others;
@@ -68,6 +70,25 @@ public final class Recording implements GpuDiscovery.RunListener {
           StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot record nvidia-smi's output in " + dir, e);
+    }
+  }
+
+  /**
+   * Copies the {@code information} file of each subdirectory of {@code from} (procfs files: read,
+   * not copied by size) to {@code name/<subdirectory>/information}; nothing when it is missing.
+   */
+  public void copyTree(Path from, String name) throws IOException {
+    if (!Files.isDirectory(from)) {
+      return;
+    }
+    try (var entries = Files.list(from)) {
+      for (Path bus : entries.toList()) {
+        Path information = bus.resolve("information");
+        if (Files.isReadable(information)) {
+          Path target = Files.createDirectories(dir.resolve(name).resolve(bus.getFileName().toString()));
+          Files.writeString(target.resolve("information"), Files.readString(information), StandardCharsets.UTF_8);
+        }
+      }
     }
   }
 

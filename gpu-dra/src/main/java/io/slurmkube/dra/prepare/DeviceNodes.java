@@ -10,11 +10,7 @@ import java.util.Map;
  * runtime makes each node in the container and lets the container's device cgroup open it. One
  * list per allocated device, and one for every container of the claim (the driver's control
  * nodes). A runtime without CDI ignores all of it; the per-pod device file is then the fallback.
- *
- * <p>Real NVIDIA GPUs get none yet: their node is {@code /dev/nvidia<minor number>}, and the minor
- * number need not be the nvidia-smi index (the hand-written A100 recording has them swapped, as
- * real machines can), and the plugin's discovery does not read it yet. Naming the wrong node
- * would hand a pod another GPU.
+ * Real NVIDIA GPUs: {@link NvidiaDeviceNodes}.
  */
 public interface DeviceNodes {
 

@@ -40,7 +40,8 @@ class DeviceCheckTest {
     Path smi = Recordings.fakeNvidiaSmi(dir.resolve("bin"), Recordings.dir(name));
     Path record = dir.resolve("record");
 
-    Run run = check(Map.of("PATH", "/nonexistent:" + smi.getParent()), "--node=gpu-node-1", "--record=" + record);
+    Run run = check(Map.of("PATH", "/nonexistent:" + smi.getParent()), "--node=gpu-node-1", "--record=" + record,
+        "--proc-gpus=" + Recordings.dir(name).resolve(Recording.PROC_GPUS), "--dev=" + dir.resolve("no-dev"));
 
     assertThat(run.output()).contains("== the ResourceSlice the plugin would publish", "kind: \"ResourceSlice\"",
         "name: \"gpu-node-1-gpu.slurmkube.io\"", "== the CDI spec the plugin would write", "\"kind\" : \"gpu.slurmkube.io/gpu\"");
@@ -54,6 +55,13 @@ class DeviceCheckTest {
       }
     }
     assertThat(Files.readString(record.resolve(Recording.COMMANDS))).contains("$ " + smi + " -q -x\nexit 0");
+    // The driver's per-GPU records are kept too, as they were.
+    try (var buses = Files.list(Recordings.dir(name).resolve(Recording.PROC_GPUS))) {
+      for (Path bus : buses.toList()) {
+        assertThat(record.resolve(Recording.PROC_GPUS).resolve(bus.getFileName().toString()).resolve("information"))
+            .hasSameTextualContentAs(bus.resolve("information"));
+      }
+    }
     assertThat(record.resolve(DeviceCheck.SLICE_FILE)).content().contains("kind: \"ResourceSlice\"");
     assertThat(record.resolve("cdi/gpu.slurmkube.io-claim_device-check.json")).exists();
     assertThat(Files.readString(record.resolve(DeviceCheck.REPORT_FILE))).containsPattern("(?m)^device-check: \\d+ checks passed")
@@ -64,11 +72,17 @@ class DeviceCheckTest {
   void aMigMachineShowsItsMigDevicesInTheSliceAndCdiSpec() throws Exception {
     Path smi = Recordings.fakeNvidiaSmi(dir.resolve("bin"), Recordings.dir("a100-mig-and-whole"));
 
-    Run run = check(Map.of(), "--nvidia-smi=" + smi, "--node=n1", "--record=" + dir.resolve("record"));
+    Run run = check(Map.of(), "--nvidia-smi=" + smi, "--node=n1", "--record=" + dir.resolve("record"),
+        "--proc-gpus=" + Recordings.dir("a100-mig-and-whole").resolve(Recording.PROC_GPUS), "--dev=" + dir.resolve("no-dev"));
 
     assertThat(run.exitCode()).as(run.output()).isZero();
     assertThat(run.output()).contains("name: \"gpu-0-mig-2\"", "migProfile:", "\"name\" : \"device-check-gpu-0-mig-2\"",
         "SLURMKUBE_GPU_UUIDS=MIG-c6d4f1ef-42e4-5de3-91c7-45d71c87eb3f,");
+    // GPU 1's minor number is 0 (the driver numbered the GPUs the other way round): its node is
+    // /dev/nvidia0, not /dev/nvidia1. MIG instances get none.
+    assertThat(run.output()).contains(
+        "ok    gpu-1 (GPU-8f1c2a3e-0b6e-4f5d-9a1c-2e3f4a5b6c7d): minor number: CDI device nodes [/dev/nvidia0], nvidia-smi -q -x: /dev/nvidia0",
+        "skip  gpu-0-mig-0 (MIG-c6d4f1ef-42e4-5de3-91c7-45d71c87eb3f): minor number: a MIG instance");
     assertThat(Files.readString(dir.resolve("record").resolve(Recording.COMMANDS))).contains(" -L\nexit 0");
   }
 
