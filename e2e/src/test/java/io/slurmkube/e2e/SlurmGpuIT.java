@@ -170,9 +170,10 @@ class SlurmGpuIT {
       assertThat(values.get("OPENS")).isEqualTo("/dev/slurmkube-gpu" + values.get("GPUS"));
     }
     assertThat(ada.get("GPUS")).isNotEqualTo(grace.get("GPUS"));
-    // Both ended: both GPUs are root's alone again.
-    assertThat(execOnNode("demo-gpu-0", "sh", "-c", "stat -L -c '%u %a' /dev/slurmkube-gpu0 /dev/slurmkube-gpu1").lines())
-        .containsExactly("0 600", "0 600");
+    // Both ended (their Epilog may still be running as the state turns): both GPUs are root's alone again.
+    await("the Epilog gave both GPUs back to root").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
+        .untilAsserted(() -> assertThat(execOnNode("demo-gpu-0", "sh", "-c",
+            "stat -L -c '%u %a' /dev/slurmkube-gpu0 /dev/slurmkube-gpu1").lines()).containsExactly("0 600", "0 600"));
   }
 
   @Test
