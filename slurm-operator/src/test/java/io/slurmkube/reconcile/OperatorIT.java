@@ -213,24 +213,25 @@ class OperatorIT {
   @Test
   @Order(5)
   void anAddedNodeSetAndPartitionAppearWithoutRestartingSlurmctld() {
+    // A CPU node set: the first GPU node set brings the GPU Prolog, which does restart slurmctld.
     String hashBefore = controllerHash();
     Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("demo"), c -> {
-      var gpu = new NodeSetSpec();
-      gpu.name = "gpu";
-      gpu.gpus = 2;
-      gpu.maxReplicas = 2;
-      c.getSpec().nodeSets.add(gpu);
+      var bigmem = new NodeSetSpec();
+      bigmem.name = "bigmem";
+      bigmem.memoryMiB = 8192;
+      bigmem.maxReplicas = 2;
+      c.getSpec().nodeSets.add(bigmem);
       var partition = new PartitionSpec();
-      partition.name = "gpu";
-      partition.nodeSets = List.of("gpu");
+      partition.name = "bigmem";
+      partition.nodeSets = List.of("bigmem");
       c.getSpec().partitions.add(partition);
       return c;
     });
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      assertOwnedByCluster(client.resources(NodeSet.class).inNamespace(NS).withName("demo-gpu").get());
-      assertThat(slurmConf()).contains("Nodeset=gpu Feature=gpu").contains("PartitionName=gpu Nodes=gpu");
+      assertOwnedByCluster(client.resources(NodeSet.class).inNamespace(NS).withName("demo-bigmem").get());
+      assertThat(slurmConf()).contains("Nodeset=bigmem Feature=bigmem").contains("PartitionName=bigmem Nodes=bigmem");
       // Its placeholders go through the entrypoint's scontrol create, not slurm.conf.
-      assertThat(configFile("future-nodes.conf")).contains("NodeName=demo-gpu-future-[0-1] State=FUTURE Features=gpu");
+      assertThat(configFile("future-nodes.conf")).contains("NodeName=demo-bigmem-future-[0-1] State=FUTURE Features=bigmem");
     });
     assertThat(controllerHash()).isEqualTo(hashBefore);
   }
