@@ -11,7 +11,7 @@ import io.slurmkube.api.NodeSet;
 public final class GpuClaimBuilder {
   /** The claim's name inside the pod, and the one request in it. */
   public static final String CLAIM = "gpus";
-  /** Where the GPU DRA plugin writes, per pod, which devices the pod got (containerd 1.6 ignores CDI). */
+  /** Where the GPU DRA plugin writes, per pod, which devices the pod got: the fallback for runtimes without CDI. */
   public static final String HOST_DEVICE_INFO_DIR = "/var/run/slurmkube-gpu";
   public static final String POD_DEVICE_INFO_DIR = "/var/run/slurmkube/gpus";
 

@@ -130,7 +130,8 @@ public final class NodePodBuilder {
 
   /**
    * The pod's own claim from the node set's template, and the file through which the GPU DRA
-   * plugin tells the pod which devices it got; slurmd reports them to Slurm as GRES.
+   * plugin tells the pod which devices it got where the runtime has no CDI (with CDI they arrive
+   * in the container itself); slurmd reports them to Slurm as GRES.
    */
   private static void claimGpus(Pod pod, NodeSet nodeSet) {
     var podSpec = pod.getSpec();
