@@ -83,8 +83,9 @@ public final class CdiSpecs {
     }).toList());
     Map<String, Object> shared = new LinkedHashMap<>();
     shared.put("env", claim.environment());
-    if (!nodes.shared().isEmpty()) {
-      shared.put("deviceNodes", nodes.shared());
+    var sharedNodes = nodes.shared();
+    if (!sharedNodes.isEmpty()) {
+      shared.put("deviceNodes", sharedNodes);
     }
     spec.put("containerEdits", shared);
     return ClaimStore.JSON.writeValueAsString(spec);
