@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the pinned upstream tools (Kubernetes, containerd, etcd, CoreDNS, Helm, KWOK, Prometheus,
-# kube-network-policies) from the Go module proxy
+# kube-network-policies, the DRA example driver) from the Go module proxy
 # into $SLURMKUBE_CACHE/bin, keyed by version. A second run with the same versions does nothing.
 # Prints the directory holding the binaries on stdout.
 set -euo pipefail
@@ -75,6 +75,20 @@ build_containerd() {
   rm -rf "$out" && mv "$out.tmp" "$out"
 }
 
+# The upstream DRA example driver: its kubelet plugin, and the Helm chart from the same module.
+build_dra_example_driver() {
+  local mod=sigs.k8s.io/dra-example-driver out=$SLURMKUBE_CACHE/bin/dra-example-driver-$DRA_EXAMPLE_DRIVER_VERSION
+  build_simple dra-example-driver "$DRA_EXAMPLE_DRIVER_VERSION" "$mod" "$mod/cmd/dra-example-kubeletplugin" \
+    dra-example-kubeletplugin
+  [ ! -f "$out/chart/Chart.yaml" ] || return 0
+  local dir
+  dir=$(cd / \
+    && go mod download -json "$mod@$DRA_EXAMPLE_DRIVER_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+  [ -f "$dir/deployments/helm/dra-example-driver/Chart.yaml" ] || die "no Helm chart in $mod@$DRA_EXAMPLE_DRIVER_VERSION"
+  rm -rf "$out/chart.tmp" && cp -r "$dir/deployments/helm/dra-example-driver" "$out/chart.tmp"
+  chmod -R u+w "$out/chart.tmp" && mv "$out/chart.tmp" "$out/chart"
+}
+
 all_present() { local d=$1; shift; for b in "$@"; do [ -x "$d/$b" ] || return 1; done; }
 
 main() {
@@ -93,6 +107,7 @@ main() {
     github.com/prometheus/prometheus/cmd/prometheus prometheus remove_all_sd
   build_simple kube-network-policies "$KUBE_NETWORK_POLICIES_VERSION" sigs.k8s.io/kube-network-policies \
     sigs.k8s.io/kube-network-policies/cmd kube-network-policies
+  build_dra_example_driver
   # One directory with everything, as the other scripts and the tests expect it.
   local all=$SLURMKUBE_CACHE/bin/all-$KUBERNETES_VERSION
   mkdir -p "$all"

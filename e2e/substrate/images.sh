@@ -8,6 +8,8 @@
 #   images.sh pause                     catatonit -P                     -> slurmkube.local/pause:<version>
 #   images.sh coredns                   the CoreDNS built by build-tools -> slurmkube.local/coredns:<version>
 #   images.sh netpol                    kube-network-policies (build-tools) -> slurmkube.local/kube-network-policies:<version>
+#   images.sh dra-example               the DRA example driver's kubelet plugin (build-tools)
+#                                                                        -> slurmkube.local/dra-example-driver:<version>
 #   images.sh build DIR NAME:TAG [PARENT.tar]
 #                                       docker build of DIR (FROM slurmkube.local/debian:SUITE, or FROM
 #                                       the image in PARENT.tar, an archive this script built). A
@@ -91,35 +93,37 @@ build_pause() {
   echo "$out"
 }
 
-build_coredns() {
-  local out=$IMAGES/coredns-$COREDNS_VERSION.tar
+# binary_image NAME VERSION BINARY [umoci config flags...]: an image of one static binary that
+# build-tools.sh built into $SLURMKUBE_CACHE/bin/NAME-VERSION, at /BINARY -> slurmkube.local/NAME:VERSION.
+binary_image() {
+  local name=$1 version=$2 bin=$3; shift 3
+  local out=$IMAGES/$name-$version.tar
   if [ ! -s "$out" ]; then
-    log "building the CoreDNS image"
-    local bin=$SLURMKUBE_CACHE/bin/coredns-$COREDNS_VERSION/coredns
-    [ -x "$bin" ] || die "CoreDNS is not built yet: run e2e/substrate/build-tools.sh"
-    local work; work=$(mktemp -d "$IMAGES/.coredns.XXXXXX")
-    mkdir -p "$work/rootfs/etc/coredns" && cp "$bin" "$work/rootfs/coredns"
-    pack_rootfs "$work/rootfs" "$REGISTRY/coredns:$COREDNS_VERSION" "$out" \
-      --config.entrypoint /coredns --config.user 65532:65532
+    log "building the $name image"
+    local built=$SLURMKUBE_CACHE/bin/$name-$version/$bin
+    [ -x "$built" ] || die "$name is not built yet: run e2e/substrate/build-tools.sh"
+    local work; work=$(mktemp -d "$IMAGES/.$name.XXXXXX")
+    mkdir -p "$work/rootfs/etc" "$work/rootfs/tmp" && cp "$built" "$work/rootfs/$bin"
+    pack_rootfs "$work/rootfs" "$REGISTRY/$name:$version" "$out" "$@"
     rm -rf "$work"
   fi
   echo "$out"
 }
 
+build_coredns() {
+  binary_image coredns "$COREDNS_VERSION" coredns --config.entrypoint /coredns --config.user 65532:65532
+}
+
 # The NetworkPolicy enforcer: one static binary (nftables and nfqueue over netlink, no nft command).
 build_netpol() {
-  local v=$KUBE_NETWORK_POLICIES_VERSION out=$IMAGES/kube-network-policies-$KUBE_NETWORK_POLICIES_VERSION.tar
-  if [ ! -s "$out" ]; then
-    log "building the kube-network-policies image"
-    local bin=$SLURMKUBE_CACHE/bin/kube-network-policies-$v/kube-network-policies
-    [ -x "$bin" ] || die "kube-network-policies is not built yet: run e2e/substrate/build-tools.sh"
-    local work; work=$(mktemp -d "$IMAGES/.netpol.XXXXXX")
-    mkdir -p "$work/rootfs" && cp "$bin" "$work/rootfs/kube-network-policies"
-    pack_rootfs "$work/rootfs" "$REGISTRY/kube-network-policies:$v" "$out" \
-      --config.entrypoint /kube-network-policies
-    rm -rf "$work"
-  fi
-  echo "$out"
+  binary_image kube-network-policies "$KUBE_NETWORK_POLICIES_VERSION" kube-network-policies \
+    --config.entrypoint /kube-network-policies
+}
+
+# The upstream DRA example driver's kubelet plugin; its chart runs the command by name, so / is on PATH.
+build_dra_example() {
+  binary_image dra-example-driver "$DRA_EXAMPLE_DRIVER_VERSION" dra-example-kubeletplugin \
+    --config.env PATH=/:/usr/bin:/bin
 }
 
 # The project's dockerd (docker.sh): started for the build and stopped after it, unless it was
@@ -211,7 +215,8 @@ case "${1:-}" in
   pause) build_pause ;;
   coredns) build_coredns ;;
   netpol) build_netpol ;;
+  dra-example) build_dra_example ;;
   build) shift; [ $# -eq 2 ] || [ $# -eq 3 ] || die "usage: images.sh build DIR NAME:TAG [PARENT.tar]"; build_dockerfile "$@" ;;
   load) shift; load_into_cluster "$@" ;;
-  *) die "usage: images.sh base [SUITE]|pause|coredns|netpol|build DIR NAME:TAG [PARENT.tar]|load TAR..." ;;
+  *) die "usage: images.sh base [SUITE]|pause|coredns|netpol|dra-example|build DIR NAME:TAG [PARENT.tar]|load TAR..." ;;
 esac

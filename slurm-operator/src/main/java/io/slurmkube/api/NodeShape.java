@@ -51,7 +51,9 @@ public abstract class NodeShape {
   public Integer gpus = 0;
 
   @Default("gpu.slurmkube.io")
-  @JsonPropertyDescription("DeviceClass that GPU claims are made against.")
+  @Size(max = 253)
+  @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+  @JsonPropertyDescription("DeviceClass (a DNS subdomain name) that GPU claims are made against: gpu.slurmkube.io (this project's DRA plugin), NVIDIA's gpu.nvidia.com, gpu.example.com (the upstream example driver) or a site's own. slurmd finds the devices in what the container was given (README, GPUs).")
   public String deviceClassName = "gpu.slurmkube.io";
 
   @Size(max = 16)

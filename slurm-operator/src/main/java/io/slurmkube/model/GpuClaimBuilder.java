@@ -3,6 +3,7 @@ package io.slurmkube.model;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimTemplate;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimTemplateBuilder;
 import io.slurmkube.api.NodeSet;
+import io.slurmkube.api.NodeShape;
 
 /**
  * The ResourceClaimTemplate from which each slurmd pod of a GPU node set gets its own claim for
@@ -11,11 +12,22 @@ import io.slurmkube.api.NodeSet;
 public final class GpuClaimBuilder {
   /** The claim's name inside the pod, and the one request in it. */
   public static final String CLAIM = "gpus";
+  /** The DeviceClass of this project's GPU DRA plugin (the chart's gpuDra). */
+  public static final String OWN_DEVICE_CLASS = "gpu.slurmkube.io";
   /** Where the GPU DRA plugin writes, per pod, which devices the pod got: the fallback for runtimes without CDI. */
   public static final String HOST_DEVICE_INFO_DIR = "/var/run/slurmkube-gpu";
   public static final String POD_DEVICE_INFO_DIR = "/var/run/slurmkube/gpus";
 
   private GpuClaimBuilder() {}
+
+  /**
+   * Whether the node set's pods mount our plugin's per-pod device file (a hostPath, so only a
+   * privileged namespace admits them): only for our own DeviceClass. Any other driver's devices
+   * reach slurmd through CDI alone, so those pods pass Pod Security's baseline.
+   */
+  public static boolean mountsDeviceFile(NodeShape spec) {
+    return spec.gpus != null && spec.gpus > 0 && OWN_DEVICE_CLASS.equals(spec.deviceClassName);
+  }
 
   public static String templateName(NodeSet nodeSet) {
     return nodeSet.getMetadata().getName() + "-gpus";

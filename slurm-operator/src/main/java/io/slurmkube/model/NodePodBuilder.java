@@ -129,19 +129,23 @@ public final class NodePodBuilder {
   }
 
   /**
-   * The pod's own claim from the node set's template, and the file through which the GPU DRA
-   * plugin tells the pod which devices it got where the runtime has no CDI (with CDI they arrive
-   * in the container itself); slurmd reports them to Slurm as GRES.
+   * The pod's own claim from the node set's template. With our own DeviceClass also the file
+   * through which the GPU DRA plugin tells the pod which devices it got where the runtime has no
+   * CDI; with CDI (and with any other driver) they arrive in the container itself. slurmd reports
+   * them to Slurm as GRES.
    */
   private static void claimGpus(Pod pod, NodeSet nodeSet) {
     var podSpec = pod.getSpec();
     podSpec.getResourceClaims().add(new PodResourceClaimBuilder()
         .withName(GpuClaimBuilder.CLAIM).withResourceClaimTemplateName(GpuClaimBuilder.templateName(nodeSet)).build());
+    var container = podSpec.getContainers().get(0);
+    container.getResources().getClaims().add(new ResourceClaimBuilder().withName(GpuClaimBuilder.CLAIM).build());
+    if (!GpuClaimBuilder.mountsDeviceFile(nodeSet.getSpec())) {
+      return;
+    }
     podSpec.getVolumes().add(new VolumeBuilder().withName("gpu-devices")
         .withNewHostPath().withPath(GpuClaimBuilder.HOST_DEVICE_INFO_DIR).withType("DirectoryOrCreate").endHostPath()
         .build());
-    var container = podSpec.getContainers().get(0);
-    container.getResources().getClaims().add(new ResourceClaimBuilder().withName(GpuClaimBuilder.CLAIM).build());
     container.getEnv().add(new EnvVarBuilder().withName("POD_UID")
         .withNewValueFrom().withNewFieldRef().withFieldPath("metadata.uid").endFieldRef().endValueFrom().build());
     container.getEnv().add(new EnvVarBuilder().withName("SLURM_GPU_INFO_DIR").withValue(GpuClaimBuilder.POD_DEVICE_INFO_DIR).build());

@@ -252,6 +252,23 @@ class BuildersTest {
   }
 
   @Test
+  void anotherDriversGpuNodeSetClaimsFromItsClassAndMountsNoHostPath() {
+    var entry = model.spec().nodeSets.get(0);
+    entry.gpus = 2;
+    entry.deviceClassName = "gpu.nvidia.com";
+    var nodeSet = NodeSetBuilder.build(model, entry, true);
+    assertThat(GpuClaimBuilder.build(nodeSet).getSpec().getSpec().getDevices().getRequests().get(0)
+        .getExactly().getDeviceClassName()).isEqualTo("gpu.nvidia.com");
+
+    var pod = NodePodBuilder.build(model, nodeSet, 0);
+    var container = pod.getSpec().getContainers().get(0);
+    assertThat(container.getResources().getClaims()).extracting(c -> c.getName()).containsExactly("gpus");
+    // Its devices come through CDI alone: no hostPath, so a baseline namespace admits the pod.
+    assertThat(pod.getSpec().getVolumes()).noneSatisfy(v -> assertThat(v.getHostPath()).isNotNull());
+    assertThat(env(container)).containsEntry("SLURM_GPUS", "2").doesNotContainKey("SLURM_GPU_INFO_DIR");
+  }
+
+  @Test
   void cpuNodeSetPodsClaimNothing() {
     var pod = NodePodBuilder.build(model, NodeSetBuilder.build(model, model.spec().nodeSets.get(0), true), 0);
     assertThat(pod.getSpec().getResourceClaims()).isEmpty();
