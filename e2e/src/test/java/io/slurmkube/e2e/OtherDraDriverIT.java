@@ -8,9 +8,7 @@ import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.slurmkube.api.NodeSet;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -79,37 +77,13 @@ class OtherDraDriverIT {
         + " echo DEVICE=$(basename $(readlink -f /dev/slurmkube-gpu$SLURM_JOB_GPUS));"
         + " for d in /dev/slurmkube-gpu*; do [ $(stat -L -c %u:%a $d) = $(id -u):600 ] && echo OWNS=$d; done;"
         + " sleep 6; echo END=$(date +%s.%N)";
-    Map<String, Long> jobs = new LinkedHashMap<>();
-    for (String user : List.of("kim", "ravi")) {
-      var submitted = slurm.exec(slurm.loginPod(), "su", user, "-c",
-          "sbatch --parsable --gpus=1 --cpus-per-task=1 --mem=64M -o /tmp/dev-%j.out --wrap '" + script + "'");
-      assertThat(submitted.code()).as("sbatch as %s: %s", user, submitted.err()).isZero();
-      jobs.put(user, Long.parseLong(submitted.out().strip().split(";")[0]));
-    }
-    await("both jobs COMPLETED").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2))
-        .until(() -> jobs.values().stream().allMatch(j -> {
-          try {
-            return slurm.controllerJobState(j).equals("COMPLETED");
-          } catch (Exception e) {
-            return false;
-          }
-        }));
-    List<String> allocated = client.resources(ResourceClaim.class).inNamespace(NS).list().getItems().stream()
+    var seen = slurm.jobsOfUsers(List.of("kim", "ravi"), "lab-accel-0", "--gpus=1 --cpus-per-task=1 --mem=64M", script);
+    var results = client.resources(ResourceClaim.class).inNamespace(NS).list().getItems().stream()
         .filter(c -> c.getMetadata().getName().startsWith("lab-accel-0"))
-        .flatMap(c -> c.getStatus().getAllocation().getDevices().getResults().stream())
-        .peek(r -> assertThat(r.getDriver()).isEqualTo("gpu.example.com"))
-        .map(r -> r.getDevice()).sorted().toList();
-    assertThat(allocated).hasSize(2);
+        .flatMap(c -> c.getStatus().getAllocation().getDevices().getResults().stream()).toList();
+    assertThat(results).extracting(r -> r.getDriver()).containsExactly("gpu.example.com", "gpu.example.com");
+    List<String> allocated = results.stream().map(r -> r.getDevice()).sorted().toList();
 
-    Map<String, Map<String, String>> seen = new LinkedHashMap<>();
-    for (var job : jobs.entrySet()) {
-      String out = slurm.exec("lab-accel-0", "cat", "/tmp/dev-" + job.getValue() + ".out").out();
-      System.out.println("--- job " + job.getValue() + " of " + job.getKey() + " ---\n" + out);
-      Map<String, String> values = new LinkedHashMap<>();
-      out.lines().filter(l -> l.contains("=")).forEach(l -> values.merge(l.substring(0, l.indexOf('=')),
-          l.substring(l.indexOf('=') + 1), (a, b) -> a + " " + b));
-      seen.put(job.getKey(), values);
-    }
     var kim = seen.get("kim");
     var ravi = seen.get("ravi");
     assertThat(Double.parseDouble(kim.get("START"))).isLessThan(Double.parseDouble(ravi.get("END")));

@@ -13,9 +13,7 @@ import io.slurmkube.api.SlurmCluster;
 import io.slurmkube.api.SlurmClusterSpec;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -136,30 +134,7 @@ class SlurmGpuIT {
   void twoUsersJobsOnOnePodEachOpenOnlyTheirOwnGpu() throws Exception {
     String script = "echo START=$(date +%s.%N); echo GPUS=$SLURM_JOB_GPUS; echo CUDA=$CUDA_VISIBLE_DEVICES;"
         + " for d in /dev/slurmkube-gpu*; do [ -r $d ] && [ -w $d ] && echo OPENS=$d; done; sleep 6; echo END=$(date +%s.%N)";
-    Map<String, Long> jobs = new LinkedHashMap<>();
-    for (String user : List.of("ada", "grace")) {
-      var submitted = slurm.exec(slurm.loginPod(), "su", user, "-c",
-          "sbatch --parsable --gpus=1 --cpus-per-task=1 --mem=64M -o /tmp/isolation-%j.out --wrap '" + script + "'");
-      assertThat(submitted.code()).as("sbatch as %s: %s", user, submitted.err()).isZero();
-      jobs.put(user, Long.parseLong(submitted.out().strip().split(";")[0]));
-    }
-    await("both GPU jobs COMPLETED").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(2))
-        .until(() -> jobs.values().stream().allMatch(j -> {
-          try {
-            return slurm.controllerJobState(j).equals("COMPLETED");
-          } catch (Exception e) {
-            return false;
-          }
-        }));
-    Map<String, Map<String, String>> seen = new LinkedHashMap<>();
-    for (var job : jobs.entrySet()) {
-      String out = execOnNode("demo-gpu-0", "cat", "/tmp/isolation-" + job.getValue() + ".out");
-      System.out.println("--- job " + job.getValue() + " of " + job.getKey() + " ---\n" + out);
-      Map<String, String> values = new LinkedHashMap<>();
-      out.lines().filter(l -> l.contains("=")).forEach(l -> values.merge(l.substring(0, l.indexOf('=')),
-          l.substring(l.indexOf('=') + 1), (a, b) -> a + " " + b));
-      seen.put(job.getKey(), values);
-    }
+    var seen = slurm.jobsOfUsers(List.of("ada", "grace"), "demo-gpu-0", "--gpus=1 --cpus-per-task=1 --mem=64M", script);
     var ada = seen.get("ada");
     var grace = seen.get("grace");
     // They ran at the same time, on one GPU each, a different one, and each could open only its own.

@@ -29,7 +29,7 @@ final class SlurmOnKubernetes {
 
   /** Every pod of a cluster without GPU node sets meets baseline (slurmrestd's also restricted). */
   static final String BASELINE = "baseline";
-  /** GPU node sets' pods mount the GPU DRA plugin's device files through a hostPath. */
+  /** Pods of node sets of our GPU class mount the GPU DRA plugin's device files through a hostPath. */
   static final String PRIVILEGED = "privileged";
 
   SlurmOnKubernetes(KubernetesClient client, String namespace) {
@@ -58,7 +58,6 @@ final class SlurmOnKubernetes {
         .addToLabels("pod-security.kubernetes.io/enforce", level).endMetadata().build();
   }
 
-  /** Images, chart and operator, as the demo installs them; extra arguments go to `helm upgrade`. */
   /** The operator's /metrics as Prometheus would scrape it, through the API server's service proxy. */
   String operatorMetrics() {
     return client.raw("/api/v1/namespaces/slurmkube-system/services/slurmkube-operator-metrics:http/proxy/metrics");
@@ -69,6 +68,7 @@ final class SlurmOnKubernetes {
     return Metrics.value(operatorMetrics(), name, labels);
   }
 
+  /** Images, chart and operator, as the demo installs them; extra arguments go to `helm upgrade`. */
   static void installOperator(String... helmArgs) throws Exception {
     var command = new java.util.ArrayList<>(List.of(LocalCluster.projectRoot().resolve("e2e/install-slurmkube.sh").toString()));
     command.addAll(List.of(helmArgs));
@@ -148,6 +148,45 @@ final class SlurmOnKubernetes {
   }
 
   record Exec(int code, String out, String err) {}
+
+  /**
+   * One batch job per user, submitted as that user from the login pod with {@code sbatchOptions}
+   * and {@code script} (no single quotes in it), its output in /tmp of node pod {@code nodePod}.
+   * Waits until every job COMPLETED; returns, by user, the KEY=VALUE lines each job printed (a
+   * key printed twice has its values joined by a space).
+   */
+  java.util.Map<String, java.util.Map<String, String>> jobsOfUsers(List<String> users, String nodePod,
+      String sbatchOptions, String script) throws Exception {
+    var jobs = new java.util.LinkedHashMap<String, Long>();
+    for (String user : users) {
+      var submitted = exec(loginPod(), "su", user, "-c",
+          "sbatch --parsable " + sbatchOptions + " -o /tmp/job-%j.out --wrap '" + script + "'");
+      if (submitted.code() != 0) {
+        throw new IllegalStateException("sbatch as " + user + ": " + submitted.err());
+      }
+      jobs.put(user, Long.parseLong(submitted.out().strip().split(";")[0]));
+    }
+    org.awaitility.Awaitility.await("the jobs of " + users + " COMPLETED").atMost(java.time.Duration.ofMinutes(2))
+        .pollInterval(java.time.Duration.ofSeconds(2))
+        .until(() -> jobs.values().stream().allMatch(job -> {
+          try {
+            return controllerJobState(job).equals("COMPLETED");
+          } catch (Exception e) {
+            return false;
+          }
+        }));
+    var seen = new java.util.LinkedHashMap<String, java.util.Map<String, String>>();
+    for (var job : jobs.entrySet()) {
+      String out = exec(nodePod, "cat", "/tmp/job-" + job.getValue() + ".out").out();
+      System.out.println("--- job " + job.getValue() + " of " + job.getKey() + " ---\n" + out);
+      var values = new java.util.LinkedHashMap<String, String>();
+      out.lines().filter(l -> l.contains("=")).forEach(l -> values.merge(l.substring(0, l.indexOf('=')),
+          l.substring(l.indexOf('=') + 1), (a, b) -> a + " " + b));
+      seen.put(job.getKey(), values);
+    }
+    return seen;
+  }
+
 
   /** Runs a command in a pod of the cluster's namespace, whatever its exit code. */
   Exec exec(String pod, String... command) throws Exception {
