@@ -33,6 +33,26 @@ public final class GpuClaimBuilder {
     return nodeSet.getMetadata().getName() + "-gpus";
   }
 
+  /**
+   * Whether an existing template asks for what {@code desired} asks for: the same requests, by
+   * name, DeviceClass, allocation mode and count. (Not the whole spec: the API server fills in
+   * fields this builder leaves out, so a read-back template never equals the built one.)
+   */
+  public static boolean asksTheSame(ResourceClaimTemplate existing, ResourceClaimTemplate desired) {
+    return requests(existing).equals(requests(desired));
+  }
+
+  private static java.util.List<String> requests(ResourceClaimTemplate template) {
+    if (template.getSpec() == null || template.getSpec().getSpec() == null
+        || template.getSpec().getSpec().getDevices() == null) {
+      return java.util.List.of();
+    }
+    return template.getSpec().getSpec().getDevices().getRequests().stream()
+        .map(r -> r.getName() + " " + (r.getExactly() == null ? "-"
+            : r.getExactly().getDeviceClassName() + " " + r.getExactly().getAllocationMode() + " " + r.getExactly().getCount()))
+        .toList();
+  }
+
   public static ResourceClaimTemplate build(NodeSet nodeSet) {
     var spec = nodeSet.getSpec();
     var labels = Labels.nodeSetSelector(spec.clusterName, spec.nodeSetName);

@@ -179,7 +179,15 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
       // Each pod's claim comes from this template; written before any pod refers to it.
       var template = GpuClaimBuilder.build(nodeSet);
       var existing = client.resource(template).get();
-      if (existing == null || !existing.getSpec().equals(template.getSpec())) {
+      boolean current = existing != null && GpuClaimBuilder.asksTheSame(existing, template);
+      if (existing != null && !current) {
+        // A claim template's spec cannot change: a new GPU count or DeviceClass takes a new one.
+        // The claims made from the old one are their pods' own and stay; new pods claim anew.
+        client.resource(existing).delete();
+        events.normal(nodeSet, "GpuClaimTemplateReplaced", "Replaced claim template " + GpuClaimBuilder.templateName(nodeSet)
+            + ": new pods claim " + nodeSet.getSpec().gpus + " GPU(s) of DeviceClass " + nodeSet.getSpec().deviceClassName);
+      }
+      if (!current) {
         client.resource(template).fieldManager(Applier.FIELD_MANAGER).forceConflicts().serverSideApply();
       }
     }

@@ -251,7 +251,7 @@ class HelmChartTest {
         Map.entry("ClusterRole /slurmkube-operator: /persistentvolumeclaims", "get,create,update"),
         Map.entry("ClusterRole /slurmkube-operator: apps/statefulsets", "get,list,watch,create,patch,delete"),
         Map.entry("ClusterRole /slurmkube-operator: apps/deployments", "get,list,watch,create,patch,delete"),
-        Map.entry("ClusterRole /slurmkube-operator: resource.k8s.io/resourceclaimtemplates", "get,create,patch"),
+        Map.entry("ClusterRole /slurmkube-operator: resource.k8s.io/resourceclaimtemplates", "get,create,patch,delete"),
         Map.entry("ClusterRole /slurmkube-operator: policy/poddisruptionbudgets", "get,create"),
         Map.entry("ClusterRole /slurmkube-operator: networking.k8s.io/networkpolicies", "get,list,watch,create,patch,delete"),
         Map.entry("ClusterRole /slurmkube-operator-cluster: storage.k8s.io/storageclasses", "get,list"),

@@ -269,6 +269,26 @@ class BuildersTest {
   }
 
   @Test
+  void aClaimTemplateReadBackAsksTheSameUntilTheCountOrClassChanges() {
+    var entry = model.spec().nodeSets.get(0);
+    entry.gpus = 2;
+    var built = GpuClaimBuilder.build(NodeSetBuilder.build(model, entry, true));
+    // As the API server returns it: fields the builder left out filled in.
+    var readBack = new io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimTemplateBuilder(built)
+        .editSpec().editSpec().editDevices().editFirstRequest().editExactly()
+          .withAdminAccess(false).withTolerations(java.util.List.of())
+        .endExactly().endRequest().endDevices().endSpec().endSpec().build();
+    assertThat(readBack.getSpec()).isNotEqualTo(built.getSpec());
+    assertThat(GpuClaimBuilder.asksTheSame(readBack, built)).isTrue();
+
+    entry.gpus = 4;
+    assertThat(GpuClaimBuilder.asksTheSame(readBack, GpuClaimBuilder.build(NodeSetBuilder.build(model, entry, true)))).isFalse();
+    entry.gpus = 2;
+    entry.deviceClassName = "gpu.nvidia.com";
+    assertThat(GpuClaimBuilder.asksTheSame(readBack, GpuClaimBuilder.build(NodeSetBuilder.build(model, entry, true)))).isFalse();
+  }
+
+  @Test
   void cpuNodeSetPodsClaimNothing() {
     var pod = NodePodBuilder.build(model, NodeSetBuilder.build(model, model.spec().nodeSets.get(0), true), 0);
     assertThat(pod.getSpec().getResourceClaims()).isEmpty();

@@ -700,6 +700,49 @@ class OperatorIT {
     });
   }
 
+  /**
+   * A GPU node set's claim template cannot be changed in place (its spec is immutable): a new GPU
+   * count or DeviceClass replaces it, and says so, instead of failing every pass.
+   */
+  @Test
+  @Order(18)
+  void changingAGpuNodeSetsCountAndDeviceClassReplacesItsClaimTemplate() throws Exception {
+    SlurmCluster cluster = example();
+    cluster.getMetadata().setName("accel");
+    var gpu = cluster.getSpec().nodeSets.get(0);
+    gpu.replicas = 0;
+    gpu.gpus = 1;
+    client.resource(cluster).create();
+    var templates = client.resources(io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimTemplate.class).inNamespace(NS);
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      var template = templates.withName("accel-cpu-gpus").get();
+      assertThat(template).as("the claim template").isNotNull();
+      var request = template.getSpec().getSpec().getDevices().getRequests().get(0);
+      assertThat(request.getExactly().getCount()).isEqualTo(1L);
+      assertThat(request.getExactly().getDeviceClassName()).isEqualTo("gpu.slurmkube.io");
+    });
+    Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("accel"), c -> {
+      c.getSpec().nodeSets.get(0).gpus = 4;
+      c.getSpec().nodeSets.get(0).deviceClassName = "gpu.nvidia.com";
+      return c;
+    });
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      var template = templates.withName("accel-cpu-gpus").get();
+      assertThat(template).as("the claim template").isNotNull();
+      var request = template.getSpec().getSpec().getDevices().getRequests().get(0);
+      assertThat(request.getExactly().getCount()).isEqualTo(4L);
+      assertThat(request.getExactly().getDeviceClassName()).isEqualTo("gpu.nvidia.com");
+      assertThat(nodeSetEvents("accel-cpu", "GpuClaimTemplateReplaced"))
+          .anySatisfy(m -> assertThat(m).contains("4 GPU(s) of DeviceClass gpu.nvidia.com"));
+    });
+    // Replaced once, and then left alone: the next passes find it asking for what they want.
+    Thread.sleep(2000);
+    assertThat(nodeSetEvents("accel-cpu", "GpuClaimTemplateReplaced")).hasSize(1);
+    // Owned by its NodeSet, as the first one was.
+    assertThat(templates.withName("accel-cpu-gpus").get().getMetadata().getOwnerReferences())
+        .anySatisfy(o -> assertThat(o.getName()).isEqualTo("accel-cpu"));
+  }
+
   /** Run last: everything above was done by the operator as the chart's ServiceAccount, with the chart's RBAC. */
   @Test
   @Order(100)
