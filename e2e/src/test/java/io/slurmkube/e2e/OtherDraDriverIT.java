@@ -61,6 +61,7 @@ class OtherDraDriverIT {
     // Admitted under baseline: no hostPath, the devices came through CDI alone.
     assertThat(pod.getSpec().getVolumes()).noneSatisfy(v -> assertThat(v.getHostPath()).isNotNull());
     assertThat(client.pods().inNamespace(NS).withName("lab-accel-0").getLog())
+        .contains("GPUs: 2 of DeviceClass gpu.example.com")
         .contains("GPUs from the container's GPU_DEVICE_<n> variables of driver gpu.example.com");
   }
 

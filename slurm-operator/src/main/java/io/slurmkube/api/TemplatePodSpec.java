@@ -43,9 +43,9 @@ public class TemplatePodSpec {
 
   @Size(max = 64)
   @ValidationRule(value = "self.all(e, !(e.name in ['SLURM_CONF_SERVER', 'SLURM_NODENAME', 'SLURM_NODESET', 'SLURM_FEATURES', "
-      + "'SLURM_CPUS', 'SLURM_MEMORY_MIB', 'SLURM_GPUS', 'SLURM_GPU_INFO_DIR', 'POD_UID', 'SSH_AUTHORIZED_KEYS']))",
+      + "'SLURM_CPUS', 'SLURM_MEMORY_MIB', 'SLURM_GPUS', 'SLURM_GPU_INFO_DIR', 'SLURM_GPU_DEVICE_CLASS', 'POD_UID', 'SSH_AUTHORIZED_KEYS']))",
       message = "sets a variable the operator sets itself (SLURM_CONF_SERVER, SLURM_NODENAME, SLURM_NODESET, SLURM_FEATURES, SLURM_CPUS, "
-          + "SLURM_MEMORY_MIB, SLURM_GPUS, SLURM_GPU_INFO_DIR, POD_UID, SSH_AUTHORIZED_KEYS): use the node set's own fields instead")
+          + "SLURM_MEMORY_MIB, SLURM_GPUS, SLURM_GPU_INFO_DIR, SLURM_GPU_DEVICE_CLASS, POD_UID, SSH_AUTHORIZED_KEYS): use the node set's own fields instead")
   @JsonPropertyDescription("Environment variables added to the operator's container.")
   public List<EnvVar> env = new ArrayList<>();
 

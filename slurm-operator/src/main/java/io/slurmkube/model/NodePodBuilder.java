@@ -141,6 +141,10 @@ public final class NodePodBuilder {
     var container = podSpec.getContainers().get(0);
     container.getResources().getClaims().add(new ResourceClaimBuilder().withName(GpuClaimBuilder.CLAIM).build());
     if (!GpuClaimBuilder.mountsDeviceFile(nodeSet.getSpec())) {
+      // Another driver's class: named in the pod, so that a change of class marks the pods
+      // outdated (their claims are of the old one) and the pod log can say whose GPUs it has.
+      container.getEnv().add(new EnvVarBuilder().withName("SLURM_GPU_DEVICE_CLASS")
+          .withValue(nodeSet.getSpec().deviceClassName).build());
       return;
     }
     podSpec.getVolumes().add(new VolumeBuilder().withName("gpu-devices")

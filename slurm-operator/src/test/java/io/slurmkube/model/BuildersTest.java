@@ -265,7 +265,12 @@ class BuildersTest {
     assertThat(container.getResources().getClaims()).extracting(c -> c.getName()).containsExactly("gpus");
     // Its devices come through CDI alone: no hostPath, so a baseline namespace admits the pod.
     assertThat(pod.getSpec().getVolumes()).noneSatisfy(v -> assertThat(v.getHostPath()).isNotNull());
-    assertThat(env(container)).containsEntry("SLURM_GPUS", "2").doesNotContainKey("SLURM_GPU_INFO_DIR");
+    assertThat(env(container)).containsEntry("SLURM_GPUS", "2").doesNotContainKey("SLURM_GPU_INFO_DIR")
+        .containsEntry("SLURM_GPU_DEVICE_CLASS", "gpu.nvidia.com");
+    // Another class makes other pods: those of the old one are outdated.
+    entry.deviceClassName = "gpu.example.com";
+    assertThat(NodePodBuilder.build(model, NodeSetBuilder.build(model, entry, true), 0).getSpec())
+        .isNotEqualTo(pod.getSpec());
   }
 
   @Test
