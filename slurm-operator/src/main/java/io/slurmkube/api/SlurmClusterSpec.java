@@ -14,6 +14,14 @@ import java.util.List;
 @ValidationRule(value = "!has(self.nodeSets) || self.nodeSets.all(n, self.nodeSets.exists_one(m, m.name == n.name))",
     message = "spec.nodeSets: two node sets have the same name; give each node set a unique name",
     fieldPath = ".nodeSets")
+// A node set's GPU count is in slurmctld's gres.conf, one line per node set: a new count there
+// stops the slurmd of every running pod of the old count (with its jobs) when slurmctld reconfigures.
+@ValidationRule(value = "!has(oldSelf.nodeSets) || !has(self.nodeSets) || self.nodeSets.all(n, !oldSelf.nodeSets.exists(o, "
+    + "o.name == n.name && (has(o.gpus) ? o.gpus : 0) != (has(n.gpus) ? n.gpus : 0)))",
+    message = "spec.nodeSets[].gpus cannot be changed: slurmctld would hand the node set's running pods a GPU list"
+        + " of the new length and their slurmd would stop, jobs and all; add a node set with the new count, point"
+        + " the partition at it, then remove the old one",
+    fieldPath = ".nodeSets")
 @ValidationRule(value = "!has(self.partitions) || self.partitions.all(p, self.partitions.exists_one(q, q.name == p.name))",
     message = "spec.partitions: two partitions have the same name; give each partition a unique name",
     fieldPath = ".partitions")

@@ -701,12 +701,13 @@ class OperatorIT {
   }
 
   /**
-   * A GPU node set's claim template cannot be changed in place (its spec is immutable): a new GPU
-   * count or DeviceClass replaces it, and says so, instead of failing every pass.
+   * A GPU node set's claim template cannot be changed in place (its spec is immutable): a new
+   * DeviceClass replaces it, and says so, instead of failing every pass. Its GPU count cannot be
+   * changed at all: admission says why and what to do instead.
    */
   @Test
   @Order(18)
-  void changingAGpuNodeSetsCountAndDeviceClassReplacesItsClaimTemplate() throws Exception {
+  void changingAGpuNodeSetsDeviceClassReplacesItsClaimTemplateAndItsCountIsRefused() throws Exception {
     SlurmCluster cluster = example();
     cluster.getMetadata().setName("accel");
     var gpu = cluster.getSpec().nodeSets.get(0);
@@ -721,8 +722,13 @@ class OperatorIT {
       assertThat(request.getExactly().getCount()).isEqualTo(1L);
       assertThat(request.getExactly().getDeviceClassName()).isEqualTo("gpu.slurmkube.io");
     });
+    var refused = org.assertj.core.api.Assertions.catchThrowable(() ->
+        Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("accel"), c -> {
+          c.getSpec().nodeSets.get(0).gpus = 4;
+          return c;
+        }));
+    assertThat(refused).hasMessageContaining("spec.nodeSets[].gpus cannot be changed").hasMessageContaining("add a node set");
     Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("accel"), c -> {
-      c.getSpec().nodeSets.get(0).gpus = 4;
       c.getSpec().nodeSets.get(0).deviceClassName = "gpu.nvidia.com";
       return c;
     });
@@ -730,10 +736,10 @@ class OperatorIT {
       var template = templates.withName("accel-cpu-gpus").get();
       assertThat(template).as("the claim template").isNotNull();
       var request = template.getSpec().getSpec().getDevices().getRequests().get(0);
-      assertThat(request.getExactly().getCount()).isEqualTo(4L);
+      assertThat(request.getExactly().getCount()).isEqualTo(1L);
       assertThat(request.getExactly().getDeviceClassName()).isEqualTo("gpu.nvidia.com");
       assertThat(nodeSetEvents("accel-cpu", "GpuClaimTemplateReplaced"))
-          .anySatisfy(m -> assertThat(m).contains("4 GPU(s) of DeviceClass gpu.nvidia.com"));
+          .anySatisfy(m -> assertThat(m).contains("1 GPU(s) of DeviceClass gpu.nvidia.com"));
     });
     // Replaced once, and then left alone: the next passes find it asking for what they want.
     Thread.sleep(2000);
