@@ -714,14 +714,8 @@ class OperatorIT {
     gpu.replicas = 0;
     gpu.gpus = 1;
     client.resource(cluster).create();
-    var templates = client.resources(io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimTemplate.class).inNamespace(NS);
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      var template = templates.withName("accel-cpu-gpus").get();
-      assertThat(template).as("the claim template").isNotNull();
-      var request = template.getSpec().getSpec().getDevices().getRequests().get(0);
-      assertThat(request.getExactly().getCount()).isEqualTo(1L);
-      assertThat(request.getExactly().getDeviceClassName()).isEqualTo("gpu.slurmkube.io");
-    });
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(claimTemplateAsks("accel-cpu-gpus"))
+        .isEqualTo("1 of gpu.slurmkube.io"));
     var refused = org.assertj.core.api.Assertions.catchThrowable(() ->
         Conflicts.edit(client.resources(SlurmCluster.class).inNamespace(NS).withName("accel"), c -> {
           c.getSpec().nodeSets.get(0).gpus = 4;
@@ -733,11 +727,7 @@ class OperatorIT {
       return c;
     });
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      var template = templates.withName("accel-cpu-gpus").get();
-      assertThat(template).as("the claim template").isNotNull();
-      var request = template.getSpec().getSpec().getDevices().getRequests().get(0);
-      assertThat(request.getExactly().getCount()).isEqualTo(1L);
-      assertThat(request.getExactly().getDeviceClassName()).isEqualTo("gpu.nvidia.com");
+      assertThat(claimTemplateAsks("accel-cpu-gpus")).isEqualTo("1 of gpu.nvidia.com");
       assertThat(nodeSetEvents("accel-cpu", "GpuClaimTemplateReplaced"))
           .anySatisfy(m -> assertThat(m).contains("1 GPU(s) of DeviceClass gpu.nvidia.com"));
     });
@@ -745,8 +735,25 @@ class OperatorIT {
     Thread.sleep(2000);
     assertThat(nodeSetEvents("accel-cpu", "GpuClaimTemplateReplaced")).hasSize(1);
     // Owned by its NodeSet, as the first one was.
-    assertThat(templates.withName("accel-cpu-gpus").get().getMetadata().getOwnerReferences())
+    assertThat(claimTemplates().inNamespace(NS).withName("accel-cpu-gpus").get().getMetadata().getOwnerReferences())
         .anySatisfy(o -> assertThat(o.getName()).isEqualTo("accel-cpu"));
+  }
+
+  private static io.fabric8.kubernetes.client.dsl.MixedOperation<io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimTemplate,
+      io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimTemplateList,
+      io.fabric8.kubernetes.client.dsl.Resource<io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimTemplate>> claimTemplates() {
+    return client.resources(io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimTemplate.class,
+        io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimTemplateList.class);
+  }
+
+  /** What a claim template's one request asks for, "COUNT of CLASS", or "none" while there is no template. */
+  private static String claimTemplateAsks(String name) {
+    var template = claimTemplates().inNamespace(NS).withName(name).get();
+    if (template == null) {
+      return "none";
+    }
+    var exactly = template.getSpec().getSpec().getDevices().getRequests().get(0).getExactly();
+    return exactly.getCount() + " of " + exactly.getDeviceClassName();
   }
 
   /** Run last: everything above was done by the operator as the chart's ServiceAccount, with the chart's RBAC. */
