@@ -187,7 +187,6 @@ final class SlurmOnKubernetes {
     return seen;
   }
 
-
   /** Runs a command in a pod of the cluster's namespace, whatever its exit code. */
   Exec exec(String pod, String... command) throws Exception {
     return exec(pod, java.time.Duration.ofSeconds(60), command);
