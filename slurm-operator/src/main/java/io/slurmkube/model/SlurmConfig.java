@@ -161,10 +161,12 @@ public final class SlurmConfig {
     line(conf, "SelectType=select/cons_tres");
     line(conf, "SelectTypeParameters=CR_Core_Memory");
     line(conf, "SchedulerType=sched/backfill");
-    // A node that registers does not always wake the main scheduler; jobs waiting for a node set
-    // to scale up are then started by the backfill pass, whose 30 s default would dominate the
-    // time from submission to RUNNING.
-    line(conf, "SchedulerParameters=bf_interval=5");
+    // A job waiting for a node set to scale up starts when the scheduler next runs after its node
+    // registered (26.05 queues no run for a registration; slurmd's entrypoint nudges it with a node
+    // update). batch_sched_delay=0: a queued run happens at slurmctld's next one-second tick, not
+    // only once seconds have passed since the previous run (docs/FACTS.md);
+    // bf_interval=5: the backfill pass, which catches the rest, comes every 5 s instead of 30.
+    line(conf, "SchedulerParameters=bf_interval=5,batch_sched_delay=0");
     line(conf, "GresTypes=gpu");
     if (hasGpus(spec)) {
       // Relative paths: slurmctld sends the scripts from its own directory to every slurmd with

@@ -257,7 +257,7 @@ class SlurmConfigTest {
     spec.scheduling.extraConfig = List.of("priorityType=priority/basic", "DefCpuPerGPU=4\nClusterName=other",
         "SchedulerParameters=bf_interval=30", "MaxArraySize=5001");
     String conf = SlurmConfig.render("demo", spec, HOSTS).get("slurm.conf");
-    assertThat(lines(conf)).contains("MaxArraySize=5001", "SchedulerParameters=bf_interval=5")
+    assertThat(lines(conf)).contains("MaxArraySize=5001", "SchedulerParameters=bf_interval=5,batch_sched_delay=0")
         .doesNotContain("priorityType=priority/basic", "ClusterName=other", "SchedulerParameters=bf_interval=30");
   }
 
