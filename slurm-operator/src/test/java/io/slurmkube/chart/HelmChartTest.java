@@ -180,6 +180,20 @@ class HelmChartTest {
     assertThat(bad.output()).contains("at '/networkPolicies/enabled'");
   }
 
+  /** A lost DNS answer costs the operator 1 s, not resolv.conf's 5 s; a site may set its own or none. */
+  @Test
+  void theOperatorPodRetriesDnsAfterOneSecondUnlessTheSiteSaysOtherwise() throws Exception {
+    var deployment = ofKind(render("slurmkube", "slurmkube-system"), "Deployment").get(0);
+    List<Map<String, Object>> options = at(deployment, "spec", "template", "spec", "dnsConfig", "options");
+    assertThat(options).contains(Map.of("name", "timeout", "value", "1"), Map.of("name", "attempts", "value", "3"),
+        Map.of("name", "ndots", "value", "2"));
+    var none = ofKind(render("slurmkube", "slurmkube-system", "dnsConfig=null"), "Deployment").get(0);
+    assertThat((Map<String, Object>) at(none, "spec", "template", "spec")).doesNotContainKey("dnsConfig");
+    Helm.Result bad = helm("template", "slurmkube", CHART.toString(), "--set", "dnsConfig.options[0].value=1");
+    assertThat(bad.exitCode()).isNotZero();
+    assertThat(bad.output()).contains("/dnsConfig/options/0").contains("name");
+  }
+
   static Map<String, String> env(Map<String, Object> deployment) {
     List<Map<String, Object>> containers = at(deployment, "spec", "template", "spec", "containers");
     Map<String, String> env = new TreeMap<>();
