@@ -39,10 +39,11 @@ public final class GpuClaimBuilder {
    * fields this builder leaves out, so a read-back template never equals the built one.)
    */
   public static boolean asksTheSame(ResourceClaimTemplate existing, ResourceClaimTemplate desired) {
-    return requests(existing).equals(requests(desired));
+    return asks(existing).equals(asks(desired));
   }
 
-  private static java.util.List<String> requests(ResourceClaimTemplate template) {
+  /** What a template asks for, one entry per request: name, DeviceClass, allocation mode, count. */
+  public static java.util.List<String> asks(ResourceClaimTemplate template) {
     if (template.getSpec() == null || template.getSpec().getSpec() == null
         || template.getSpec().getSpec().getDevices() == null) {
       return java.util.List.of();

@@ -37,6 +37,7 @@ import io.slurmkube.slurm.SlurmClient;
 import io.slurmkube.slurm.SlurmConnections;
 import io.slurmkube.slurm.SlurmException;
 import io.slurmkube.slurm.SlurmNode;
+import io.slurmkube.slurm.SlurmUnavailableException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,8 +64,8 @@ import org.slf4j.LoggerFactory;
 public class NodeSetReconciler implements Reconciler<NodeSet> {
   private static final Logger LOG = LoggerFactory.getLogger(NodeSetReconciler.class);
   /**
-   * How often an autoscaling node set looks at the queue: with the queue reader's 200 ms cadence
-   * and reads shared for 250 ms, a new job is seen within about a second of its submission.
+   * How often an autoscaling node set passes: idle timers, drains and jobs that became eligible are
+   * seen within this. A newly pending job wakes it sooner ({@link QueueWatch}).
    */
   static final Duration AUTOSCALE_PERIOD = Duration.ofMillis(500);
 
@@ -83,6 +84,8 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
   private final PodExpectations expectations = new PodExpectations();
   /** The deletion path: drain, delete idle pods, then let the NodeSet go. */
   private final NodeSetDeletion deletion;
+  /** Wakes autoscaling node sets when a new job is pending, between their periodic passes. */
+  private final QueueWatch queueWatch;
   /**
    * Set when the operator begins to stop. JOSDK stops the informers before it waits for the passes
    * in flight, and a stopped informer lists no pod: a pass that went on would take every node for
@@ -104,6 +107,12 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     this.clock = clock;
     this.deletion = new NodeSetDeletion(client, events, slurm, clock);
     this.scalers = new ScalerArbiter(events, clock);
+    this.queueWatch = new QueueWatch(cluster -> {
+      if (slurm == null) {
+        throw new SlurmUnavailableException("no Slurm connection configured", null);
+      }
+      return slurm.forCluster(cluster).freshQueue().jobs();
+    });
   }
 
   /** Called before the operator stops: passes from now on act on nothing (see {@link #stopping}). */
@@ -147,6 +156,11 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
           "SlurmCluster " + nodeSet.getSpec().clusterName + " (spec.clusterName) does not exist in this namespace");
       return UpdateControl.patchStatus(StatusPatch.of(nodeSet, new NodeSet(), status));
     }
+    if (nodeSet.getSpec().autoscales()) {
+      queueWatch.watch(cluster, ResourceID.fromResource(nodeSet));
+    } else {
+      queueWatch.unwatch(ResourceID.fromResource(nodeSet));
+    }
     List<Pod> pods = expectations.adjust(activePods(context), p -> isOwnedBy(p, nodeSet), clock.instant()).stream()
         .sorted(Comparator.comparingInt(NodePodBuilder::ordinal)).toList();
     if (stopping) {
@@ -177,19 +191,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     }
     if (nodeSet.getSpec().gpus != null && nodeSet.getSpec().gpus > 0) {
       // Each pod's claim comes from this template; written before any pod refers to it.
-      var template = GpuClaimBuilder.build(nodeSet);
-      var existing = client.resource(template).get();
-      boolean current = existing != null && GpuClaimBuilder.asksTheSame(existing, template);
-      if (existing != null && !current) {
-        // A claim template's spec cannot change: a new GPU count or DeviceClass takes a new one.
-        // The claims made from the old one are their pods' own and stay; new pods claim anew.
-        client.resource(existing).delete();
-        events.normal(nodeSet, "GpuClaimTemplateReplaced", "Replaced claim template " + GpuClaimBuilder.templateName(nodeSet)
-            + ": new pods claim " + nodeSet.getSpec().gpus + " GPU(s) of DeviceClass " + nodeSet.getSpec().deviceClassName);
-      }
-      if (!current) {
-        client.resource(template).fieldManager(Applier.FIELD_MANAGER).forceConflicts().serverSideApply();
-      }
+      ensureClaimTemplate(nodeSet, pods.size() < desired);
     }
     List<String> problems = new java.util.ArrayList<>(NodePodBuilder.problems(model, nodeSet));
     if (!problems.isEmpty()) {
@@ -230,6 +232,33 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
   }
 
   // ---------------------------------------------------------------- steps
+
+  /**
+   * Makes the node set's GPU claim template ask for what the spec says. Read only when it may be
+   * missing or stale (what it asks was not yet seen in place, or pods are about to be made from it),
+   * not on every pass of an autoscaling node set.
+   */
+  private void ensureClaimTemplate(NodeSet nodeSet, boolean creatingPods) {
+    var template = GpuClaimBuilder.build(nodeSet);
+    var asks = GpuClaimBuilder.asks(template);
+    Memory remembered = memory(nodeSet);
+    if (asks.equals(remembered.claimTemplateAsks) && !creatingPods) {
+      return;
+    }
+    var existing = client.resource(template).get();
+    boolean current = existing != null && GpuClaimBuilder.asksTheSame(existing, template);
+    if (existing != null && !current) {
+      // A claim template's spec cannot change: a new GPU count or DeviceClass takes a new one.
+      // The claims made from the old one are their pods' own and stay; new pods claim anew.
+      client.resource(existing).delete();
+      events.normal(nodeSet, "GpuClaimTemplateReplaced", "Replaced claim template " + GpuClaimBuilder.templateName(nodeSet)
+          + ": new pods claim " + nodeSet.getSpec().gpus + " GPU(s) of DeviceClass " + nodeSet.getSpec().deviceClassName);
+    }
+    if (!current) {
+      client.resource(template).fieldManager(Applier.FIELD_MANAGER).forceConflicts().serverSideApply();
+    }
+    remembered.claimTemplateAsks = asks;
+  }
 
   private SlurmView lookAtSlurm(SlurmCluster cluster, NodeSet nodeSet) {
     if (slurm == null) {
@@ -663,6 +692,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     }
     memory.remove(ResourceID.fromResource(nodeSet));
     scalers.forget(ResourceID.fromResource(nodeSet));
+    queueWatch.unwatch(ResourceID.fromResource(nodeSet));
     events.forget(nodeSet);
     expectations.forget(nodeSet.getMetadata().getUid());
   }
@@ -678,6 +708,8 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
     final Map<String, Instant> busySince = new ConcurrentHashMap<>();
     /** Its PodDisruptionBudget has been seen or made (it is never changed). */
     volatile boolean budgetKnown;
+    /** What its GPU claim template was last seen (or made) to ask for; null before. */
+    volatile List<String> claimTemplateAsks;
   }
 
   private Memory memory(NodeSet nodeSet) {
@@ -721,6 +753,6 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
                 n -> n.getSpec() != null && cluster.getMetadata().getName().equals(n.getSpec().clusterName))
             .map(ResourceID::fromResource).collect(Collectors.toSet()))
         .build(), context);
-    return List.of(pods, kubeNodes, clusters, ScalerArbiter.hpaSource(context));
+    return List.of(pods, kubeNodes, clusters, ScalerArbiter.hpaSource(context), queueWatch);
   }
 }

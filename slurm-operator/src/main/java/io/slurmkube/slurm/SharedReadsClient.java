@@ -58,6 +58,11 @@ public final class SharedReadsClient implements SlurmClient {
   }
 
   @Override
+  public QueueRead freshQueue() {
+    return activeJobs.fresh(delegate::activeQueue);
+  }
+
+  @Override
   public String queueNote() {
     return delegate.queueNote();
   }
@@ -124,6 +129,15 @@ public final class SharedReadsClient implements SlurmClient {
       } catch (CompletionException e) {
         throw e.getCause() instanceof RuntimeException r ? r : e;
       }
+    }
+
+    /** A read begun now, or the one under way; a finished read is not reused, however young. */
+    T fresh(Supplier<T> read) {
+      Read<T> current = latest.get();
+      if (current != null && current.result().isDone()) {
+        latest.compareAndSet(current, null);
+      }
+      return get(read);
     }
 
     private boolean usable(Read<T> read) {

@@ -63,6 +63,14 @@ public interface SlurmClient {
     return nodes();
   }
 
+  /**
+   * The active queue read now, not one shared with an earlier caller (a read under way is joined);
+   * callers after it share this one as they would any read: for the watch that wakes node sets.
+   */
+  default QueueRead freshQueue() {
+    return activeQueue();
+  }
+
   /** Drains a node: running jobs finish, no new ones start. The reason is shown by sinfo -R. */
   void drainNode(String name, String reason);
 

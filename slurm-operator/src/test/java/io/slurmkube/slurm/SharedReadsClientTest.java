@@ -66,6 +66,17 @@ class SharedReadsClientTest {
   final SharedReadsClient shared = new SharedReadsClient(slurm, Duration.ofMillis(500), clock);
 
   @Test
+  void aFreshQueueIsReadAnewAndSharedWithTheCallersAfterIt() {
+    shared.activeJobs();
+    clock.now = clock.now.plusMillis(100);
+    var fresh = shared.freshQueue();
+    assertThat(slurm.jobListings).as("a young read is not reused for a fresh one").hasValue(2);
+    clock.now = clock.now.plusMillis(100);
+    assertThat(shared.activeQueue()).isSameAs(fresh);
+    assertThat(slurm.jobListings).hasValue(2);
+  }
+
+  @Test
   void readsWithinTheAgeAreShared() {
     var first = shared.activeJobs();
     clock.now = clock.now.plusMillis(400);
