@@ -173,6 +173,11 @@ public final class SlurmConfig {
       // the configuration, so they do not depend on the node image.
       line(conf, "Prolog=" + GPU_PROLOG);
       line(conf, "Epilog=" + GPU_EPILOG);
+    } else {
+      // A node that ran an Epilog sends slurmctld an epilog-complete message, which runs the
+      // scheduler at once. Without one, slurmctld took in the node's answer to the job's end only at
+      // its next one-second tick: short jobs ran one round a second (4 jobs/s on 4 CPUs, 24 with it).
+      line(conf, "Epilog=/bin/true");
     }
     // Dynamic nodes come and go: no static node list, a wide fan-out, and a node that returns is usable again.
     line(conf, "MaxNodeCount=" + maxNodeCount(spec));

@@ -172,7 +172,9 @@ class SlurmConfigTest {
     cpuOnly.partitions.removeIf(p -> p.nodeSets.isEmpty());
     Map<String, String> cpuFiles = SlurmConfig.render("demo", cpuOnly, HOSTS);
     assertThat(cpuFiles).doesNotContainKeys("slurmkube-gpu-prolog", "slurmkube-gpu-epilog");
-    assertThat(cpuFiles.get("slurm.conf")).doesNotContain("Prolog=", "Epilog=");
+    assertThat(cpuFiles.get("slurm.conf")).doesNotContain("Prolog=", "Epilog=slurmkube");
+    // An Epilog all the same: its epilog-complete message starts the next job at once.
+    assertThat(lines(cpuFiles.get("slurm.conf"))).contains("Epilog=/bin/true");
   }
 
   @Test
