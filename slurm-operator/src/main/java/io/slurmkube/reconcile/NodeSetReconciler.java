@@ -111,7 +111,9 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
       if (slurm == null) {
         throw new SlurmUnavailableException("no Slurm connection configured", null);
       }
-      return slurm.forCluster(cluster).freshQueue().jobs();
+      SlurmClient reads = slurm.forCluster(cluster);
+      // A slurmrestd listing (the queue reader is down) costs seconds: the passes keep one going already.
+      return reads.queueReadIsCheap() ? reads.freshQueue().jobs() : null;
     });
   }
 

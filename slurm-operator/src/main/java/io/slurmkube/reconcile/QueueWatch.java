@@ -47,7 +47,10 @@ public class QueueWatch extends SimpleInboundEventSource<NodeSet> {
   private final Map<ResourceID, Watched> clusters = new ConcurrentHashMap<>();
   private ScheduledExecutorService timer;
 
-  /** @param queue reads the cluster's pending and running jobs; throws SlurmException when unreadable */
+  /**
+   * @param queue reads the cluster's pending and running jobs; null to skip this look (the read
+   *     would be costly); throws SlurmException when unreadable
+   */
   public QueueWatch(Function<SlurmCluster, List<SlurmJob>> queue) {
     this(queue, PERIOD);
   }
@@ -81,6 +84,9 @@ public class QueueWatch extends SimpleInboundEventSource<NodeSet> {
       } catch (SlurmException e) {
         // The pass reads the same queue and reports why it cannot.
         LOG.debug("queue watch: cannot read the queue of {}: {}", watched.cluster.getMetadata().getName(), e.getMessage());
+        continue;
+      }
+      if (jobs == null) {
         continue;
       }
       long newest = -1;

@@ -69,6 +69,13 @@ public final class ReaderFirstClient implements SlurmClient {
   @Override
   public String queueNote() { return note; }
 
+  /** While the reader answers; after it failed, reads go to slurmrestd until it is asked again. */
+  @Override
+  public boolean queueReadIsCheap() {
+    Instant failed = readerFailedAt;
+    return failed == null || !clock.instant().isBefore(failed.plus(retryAfter));
+  }
+
   @Override
   public String apiVersion() { return rest.apiVersion(); }
 

@@ -63,6 +63,11 @@ public final class SharedReadsClient implements SlurmClient {
   }
 
   @Override
+  public boolean queueReadIsCheap() {
+    return delegate.queueReadIsCheap();
+  }
+
+  @Override
   public String queueNote() {
     return delegate.queueNote();
   }

@@ -71,6 +71,11 @@ public interface SlurmClient {
     return activeQueue();
   }
 
+  /** Whether a queue read now costs Slurm little (the queue reader's memory, not a slurmrestd listing). */
+  default boolean queueReadIsCheap() {
+    return false;
+  }
+
   /** Drains a node: running jobs finish, no new ones start. The reason is shown by sinfo -R. */
   void drainNode(String name, String reason);
 

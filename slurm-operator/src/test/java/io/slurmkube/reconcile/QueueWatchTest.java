@@ -32,11 +32,10 @@ class QueueWatchTest {
   @BeforeEach
   void setUp() {
     watch = new QueueWatch(cluster -> {
-      List<SlurmJob> jobs = queues.get(cluster.getMetadata().getName());
-      if (jobs == null) {
+      if (!queues.containsKey(cluster.getMetadata().getName())) {
         throw new SlurmUnavailableException("slurmrestd is not up", null);
       }
-      return jobs;
+      return queues.get(cluster.getMetadata().getName());
     }, Duration.ofHours(1));
     EventHandler record = event -> handled.add(event.getRelatedCustomResourceID());
     watch.setEventHandler(record);
@@ -83,6 +82,17 @@ class QueueWatchTest {
     assertThat(watch.lookOnce()).as("a job started").isEmpty();
     queues.put("demo", List.of(job(8, "PENDING"), job(9, "PENDING")));
     assertThat(watch.lookOnce()).as("job 8 requeued: one more pending, no newer id").containsExactly(CPU);
+  }
+
+  @Test
+  void aLookTheReaderCannotServeIsSkippedAndTheNextOneComparesWithTheLastRealLook() {
+    queues.put("demo", List.of(job(3, "PENDING")));
+    watch.watch(cluster("demo"), CPU);
+    watch.lookOnce();
+    queues.put("demo", null);
+    assertThat(watch.lookOnce()).isEmpty();
+    queues.put("demo", List.of(job(3, "PENDING"), job(4, "PENDING")));
+    assertThat(watch.lookOnce()).containsExactly(CPU);
   }
 
   @Test

@@ -91,11 +91,13 @@ class QueueReaderClientTest {
       assertThat(client.activeJobs()).hasSize(4);
       assertThat(restCalls).hasValue(0);
       assertThat(client.queueNote()).isEqualTo("Slurm answers slowly: squeue took 3.5 s");
+      assertThat(client.queueReadIsCheap()).isTrue();
 
       status.set(503);
       body.set("{\"error\":\"no squeue run has finished yet\"}");
       assertThat(client.activeJobs()).extracting(SlurmJob::id).containsExactly(99L);
       assertThat(client.queueNote()).startsWith("queue read from slurmrestd: the queue reader at").contains("503");
+      assertThat(client.queueReadIsCheap()).as("a read now is a slurmrestd listing").isFalse();
       // No reader call again until the retry time has passed.
       int calls = readerCalls.get();
       client.activeJobs();
@@ -106,6 +108,7 @@ class QueueReaderClientTest {
       status.set(200);
       body.set(ANSWER.replace("2026-11-30T00:00:09Z", "2026-11-30T00:00:40Z"));
       clock.now = NOW.plusSeconds(31);
+      assertThat(client.queueReadIsCheap()).as("the reader is asked again").isTrue();
       assertThat(client.activeJobs()).hasSize(4);
       assertThat(restCalls).hasValue(2);
       assertThat(client.queueNote()).isNull();
