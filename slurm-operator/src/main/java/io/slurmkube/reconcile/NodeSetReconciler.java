@@ -248,7 +248,7 @@ public class NodeSetReconciler implements Reconciler<NodeSet> {
       return;
     }
     var existing = client.resource(template).get();
-    boolean current = existing != null && GpuClaimBuilder.asksTheSame(existing, template);
+    boolean current = existing != null && asks.equals(GpuClaimBuilder.asks(existing));
     if (existing != null && !current) {
       // A claim template's spec cannot change: a new GPU count or DeviceClass takes a new one.
       // The claims made from the old one are their pods' own and stay; new pods claim anew.
